@@ -1,0 +1,1298 @@
+/*
+ * Copyright (c) 2026 The vf-zc authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+#include "netdev-vf-zc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_vhost.h>
+
+#include "bitmap.h"
+#include "dp-packet.h"
+#include "dpdk.h"
+#include "fatal-signal.h"
+#include "netdev-dpdk.h"
+#include "netdev-provider.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
+#include "openvswitch/vlog.h"
+#include "ovs-atomic.h"
+#include "ovs-thread.h"
+#include "packets.h"
+#include "smap.h"
+#include "util.h"
+#include "vf-zc-options.h"
+
+VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
+
+/* Threads and locks
+ * =================
+ *
+ * Three kinds of threads touch a vf-zc port:
+ *
+ *   - The main thread runs every netdev_class function below except the
+ *     rxq and send functions: construction, configuration, reconfiguration,
+ *     status and statistics.
+ *
+ *   - DPDK's vhost-events thread runs the vhost-user callbacks
+ *     (vf_zc_vhost_ops), which record what the guest did and ask the main
+ *     thread to reconfigure the port.
+ *
+ *   - PMD threads run the rxq and send functions.  dpif-netdev stops polling
+ *     a port's rx queues before it calls reconfigure(), so reconfigure() may
+ *     change what they use.
+ *
+ * 'vf_zc_mutex' protects 'vf_zc_ports' and is taken before any port's
+ * 'mutex'.  Neither is ever held while a vhost-user socket is unregistered:
+ * rte_vhost_driver_unregister() waits for running vhost callbacks, and those
+ * take both locks. */
+
+/* A DPDK port id that names no port. */
+#define VF_ZC_PORT_ID_INVALID RTE_MAX_ETHPORTS
+
+/* Descriptors asked for on each VF queue; the driver may adjust them. */
+#define VF_ZC_VF_RING_SIZE 1024
+
+/* Per-lcore cache of the VF's copy-path mempool. */
+#define VF_ZC_MP_CACHE_SIZE 64
+
+/* The virtio features a vf-zc port offers its guest.  vf-zc processes the
+ * virtqueues itself, so this is exactly what its ring engine implements:
+ * split rings only, no offloads yet.  Setting the feature set also tells the
+ * vhost library that the port is not its built-in net backend. */
+#define VF_ZC_VIRTIO_FEATURES                   \
+    ((1ULL << VIRTIO_NET_F_MTU)                 \
+     | (1ULL << VIRTIO_NET_F_MRG_RXBUF)         \
+     | (1ULL << VIRTIO_NET_F_STATUS)            \
+     | (1ULL << VIRTIO_NET_F_CTRL_VQ)           \
+     | (1ULL << VIRTIO_NET_F_MQ)                \
+     | (1ULL << VIRTIO_F_ANY_LAYOUT)            \
+     | (1ULL << VIRTIO_RING_F_INDIRECT_DESC)    \
+     | (1ULL << VIRTIO_RING_F_EVENT_IDX)        \
+     | (1ULL << VHOST_USER_F_PROTOCOL_FEATURES) \
+     | (1ULL << VIRTIO_F_VERSION_1))
+
+/* Number of vrings a guest can have: an RX and a TX ring per queue pair. */
+#define VF_ZC_MAX_VRINGS (2 * VF_ZC_MAX_QUEUE_PAIRS)
+
+enum vf_zc_guest_state {
+    VF_ZC_GUEST_DISCONNECTED,   /* No vhost-user connection. */
+    VF_ZC_GUEST_CONNECTED,      /* Connected; the virtio device is not ready
+                                 * (no rings yet, or the guest stopped it). */
+    VF_ZC_GUEST_READY,          /* The guest's rings are set up. */
+};
+
+struct netdev_vf_zc {
+    struct netdev up;
+
+    /* In 'vf_zc_ports'. */
+    struct ovs_list list_node OVS_GUARDED_BY(vf_zc_mutex);
+
+    /* Protects the members below.  Members that the vhost callbacks use to
+     * find a port ('port_id', 'vhost_path') are written with both
+     * 'vf_zc_mutex' and 'mutex' held, so holding either is enough to read
+     * them. */
+    struct ovs_mutex mutex OVS_ACQ_AFTER(vf_zc_mutex);
+
+    /* Configuration accepted by set_config().  Main thread. */
+    struct vf_zc_options opts OVS_GUARDED;
+
+    /* The VF.  Main thread. */
+    uint16_t port_id OVS_GUARDED;       /* VF_ZC_PORT_ID_INVALID if none. */
+    bool vf_started OVS_GUARDED;
+    char *vf_error OVS_GUARDED;         /* Why the VF is not running. */
+    int vf_n_rxq OVS_GUARDED;           /* Queues configured on the VF. */
+    int vf_n_txq OVS_GUARDED;
+    int vf_mtu OVS_GUARDED;             /* MTU the VF was started with. */
+    struct rte_mempool *vf_mp OVS_GUARDED;  /* The VF's RX buffers. */
+    unsigned int vf_mp_generation OVS_GUARDED;  /* Makes mempool names
+                                                 * unique. */
+    struct eth_addr hwaddr OVS_GUARDED;
+    int mtu OVS_GUARDED;                /* Requested MTU (mtu_request). */
+    enum netdev_flags flags OVS_GUARDED;
+    int requested_n_txq OVS_GUARDED;    /* From set_tx_multiq(). */
+
+    /* The vhost-user socket.  Main thread. */
+    char *vhost_path OVS_GUARDED;       /* Registered socket, or NULL. */
+    bool vhost_client OVS_GUARDED;      /* Client (true) or server mode. */
+
+    /* The guest.  vhost-events thread. */
+    enum vf_zc_guest_state guest_state OVS_GUARDED;
+    int vid OVS_GUARDED;                /* vhost device id, -1 if none. */
+    uint64_t guest_features OVS_GUARDED;
+    unsigned long *enabled_vrings OVS_GUARDED;  /* VF_ZC_MAX_VRINGS bits. */
+    uint64_t guest_connections OVS_GUARDED;  /* Connections so far. */
+
+    /* Packets the pipeline sent to the port that did not reach the guest.
+     * PMD threads add, the main thread reads. */
+    atomic_uint64_t tx_dropped;
+};
+
+struct netdev_rxq_vf_zc {
+    struct netdev_rxq up;
+};
+
+static struct ovs_mutex vf_zc_mutex = OVS_MUTEX_INITIALIZER;
+static struct ovs_list vf_zc_ports OVS_GUARDED_BY(vf_zc_mutex)
+    = OVS_LIST_INITIALIZER(&vf_zc_ports);
+
+static const struct rte_vhost_device_ops vf_zc_vhost_ops;
+static int netdev_vf_zc_construct(struct netdev *);
+
+static bool
+is_vf_zc_class(const struct netdev_class *class)
+{
+    return class->construct == netdev_vf_zc_construct;
+}
+
+static struct netdev_vf_zc *
+netdev_vf_zc_cast(const struct netdev *netdev)
+{
+    ovs_assert(is_vf_zc_class(netdev_get_class(netdev)));
+    return CONTAINER_OF(netdev, struct netdev_vf_zc, up);
+}
+
+static struct netdev_rxq_vf_zc *
+netdev_rxq_vf_zc_cast(const struct netdev_rxq *rxq)
+{
+    return CONTAINER_OF(rxq, struct netdev_rxq_vf_zc, up);
+}
+
+/* The VF. */
+
+/* Returns the DPDK port that 'devargs' names, if it is probed already. */
+static uint16_t
+vf_zc_find_port(const char *devargs)
+{
+    struct rte_dev_iterator iterator;
+    uint16_t port_id;
+
+    RTE_ETH_FOREACH_MATCHING_DEV (port_id, devargs, &iterator) {
+        /* Leaving the loop early requires a cleanup. */
+        rte_eth_iterator_cleanup(&iterator);
+        return port_id;
+    }
+    return VF_ZC_PORT_ID_INVALID;
+}
+
+/* Returns true if some other user (a "dpdk" port, say) has started the
+ * receive queues of 'port_id'.  Drivers that do not report queue state are
+ * taken as unused. */
+static bool
+vf_zc_port_is_started_elsewhere(uint16_t port_id)
+{
+    struct rte_eth_rxq_info qinfo;
+
+    return (!rte_eth_rx_queue_info_get(port_id, 0, &qinfo)
+            && qinfo.queue_state == RTE_ETH_QUEUE_STATE_STARTED);
+}
+
+/* Finds or probes the VF that 'devargs' names and checks that no other port
+ * uses it.  On success stores its port id in '*port_idp' and returns NULL;
+ * otherwise returns a malloc'ed error message. */
+static char *
+vf_zc_vf_attach(const struct netdev_vf_zc *dev, const char *devargs,
+                uint16_t *port_idp)
+    OVS_REQUIRES(vf_zc_mutex)
+{
+    struct netdev_vf_zc *other;
+    uint16_t port_id;
+
+    port_id = vf_zc_find_port(devargs);
+    if (port_id == VF_ZC_PORT_ID_INVALID) {
+        int err = rte_dev_probe(devargs);
+
+        if (err) {
+            return xasprintf("could not probe VF \"%s\": %s", devargs,
+                             rte_strerror(-err));
+        }
+        port_id = vf_zc_find_port(devargs);
+        if (port_id == VF_ZC_PORT_ID_INVALID) {
+            return xasprintf("VF \"%s\" was probed but is not an Ethernet "
+                             "device", devargs);
+        }
+        VLOG_INFO("%s: probed VF \"%s\" as DPDK port %"PRIu16,
+                  netdev_get_name(&dev->up), devargs, port_id);
+    } else {
+        LIST_FOR_EACH (other, list_node, &vf_zc_ports) {
+            if (other != dev && other->port_id == port_id) {
+                return xasprintf("VF \"%s\" (DPDK port %"PRIu16") is already "
+                                 "used by vf-zc port %s", devargs, port_id,
+                                 netdev_get_name(&other->up));
+            }
+        }
+        if (vf_zc_port_is_started_elsewhere(port_id)) {
+            return xasprintf("VF \"%s\" (DPDK port %"PRIu16") is already "
+                             "used by another port", devargs, port_id);
+        }
+    }
+
+    *port_idp = port_id;
+    return NULL;
+}
+
+/* Stops the VF and frees its queues, mempool and device, so that the same
+ * devargs can be probed again, by this port or another. */
+static void
+vf_zc_vf_detach(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct rte_eth_dev_info info;
+    uint16_t port_id = dev->port_id;
+    int err;
+
+    if (port_id == VF_ZC_PORT_ID_INVALID) {
+        return;
+    }
+
+    if (dev->vf_started) {
+        rte_eth_dev_stop(port_id);
+        dev->vf_started = false;
+    }
+
+    err = rte_eth_dev_info_get(port_id, &info);
+    rte_eth_dev_close(port_id);
+    if (!err && info.device) {
+        err = rte_dev_remove(info.device);
+        if (err) {
+            VLOG_WARN("%s: could not remove DPDK port %"PRIu16": %s",
+                      netdev_get_name(&dev->up), port_id,
+                      rte_strerror(-err));
+        }
+    }
+
+    /* Closing the port released every buffer its queues held. */
+    rte_mempool_free(dev->vf_mp);
+    dev->vf_mp = NULL;
+
+    dev->vf_n_rxq = dev->vf_n_txq = 0;
+    dev->hwaddr = eth_addr_zero;
+    VLOG_INFO("%s: detached DPDK port %"PRIu16,
+              netdev_get_name(&dev->up), port_id);
+}
+
+/* rte_mempool_obj_iter() callback: marks each mbuf of a VF mempool as a
+ * DPDK-backed dp_packet, so that a packet received on the VF can enter the
+ * datapath without a copy. */
+static void
+vf_zc_init_dp_packet(struct rte_mempool *mp OVS_UNUSED, void *opaque OVS_UNUSED,
+                     void *obj, unsigned int idx OVS_UNUSED)
+{
+    dp_packet_init_dpdk((struct dp_packet *) obj);
+}
+
+static uint32_t
+vf_zc_frame_len(int mtu)
+{
+    return mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 2 * VLAN_HEADER_LEN;
+}
+
+/* Creates the mempool that backs the VF's receive queues in copy mode. */
+static struct rte_mempool *
+vf_zc_vf_mempool_create(struct netdev_vf_zc *dev, int n_rxq, int n_txq,
+                        uint16_t nb_rxd, uint16_t nb_txd, int socket_id)
+    OVS_REQUIRES(dev->mutex)
+{
+    uint16_t priv_size = ROUND_UP(sizeof(struct dp_packet)
+                                  - sizeof(struct rte_mbuf),
+                                  RTE_MBUF_PRIV_ALIGN);
+    uint32_t data_room = RTE_PKTMBUF_HEADROOM
+                         + MAX(RTE_MBUF_DEFAULT_DATAROOM,
+                               ROUND_UP(vf_zc_frame_len(dev->mtu), 1024));
+    unsigned int n_mbufs = (n_rxq * nb_rxd + n_txq * nb_txd
+                            + n_rxq * 4 * NETDEV_MAX_BURST
+                            + RTE_MAX_LCORE * VF_ZC_MP_CACHE_SIZE);
+    char name[RTE_MEMPOOL_NAMESIZE];
+    struct rte_mempool *mp;
+
+    snprintf(name, sizeof name, "vfzc_%"PRIu16"_%u",
+             dev->port_id, dev->vf_mp_generation++);
+    mp = rte_pktmbuf_pool_create(name, n_mbufs, VF_ZC_MP_CACHE_SIZE,
+                                 priv_size, data_room, socket_id);
+    if (mp) {
+        rte_mempool_obj_iter(mp, vf_zc_init_dp_packet, NULL);
+    }
+    return mp;
+}
+
+/* (Re)configures and starts the VF with the port's queue count and MTU.
+ * Returns NULL on success, otherwise a malloc'ed message; the VF is then
+ * left stopped. */
+static char *
+vf_zc_vf_start(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    uint16_t port_id = dev->port_id;
+    uint16_t nb_rxd = VF_ZC_VF_RING_SIZE;
+    uint16_t nb_txd = VF_ZC_VF_RING_SIZE;
+    struct rte_mempool *old_mp = dev->vf_mp;
+    struct rte_eth_conf conf;
+    struct rte_eth_dev_info info;
+    struct rte_ether_addr mac;
+    int socket_id, n_q, err;
+
+    if (dev->vf_started) {
+        rte_eth_dev_stop(port_id);
+        dev->vf_started = false;
+    }
+
+    err = rte_eth_dev_info_get(port_id, &info);
+    if (err) {
+        return xasprintf("could not query DPDK port %"PRIu16": %s",
+                         port_id, rte_strerror(-err));
+    }
+
+    /* A queue pair is one VF RX queue and one VF TX queue; some drivers
+     * (net_tap) insist on as many of one as of the other. */
+    n_q = MIN(dev->opts.n_rxq, MIN(info.max_rx_queues, info.max_tx_queues));
+    if (n_q < 1) {
+        return xasprintf("DPDK port %"PRIu16" (%s) has no queues",
+                         port_id, info.driver_name);
+    }
+
+    memset(&conf, 0, sizeof conf);
+    if (n_q > 1) {
+        conf.rx_adv_conf.rss_conf.rss_hf = ((RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP
+                                             | RTE_ETH_RSS_UDP)
+                                            & info.flow_type_rss_offloads);
+        if (conf.rx_adv_conf.rss_conf.rss_hf) {
+            conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        }
+    }
+    conf.rxmode.mtu = dev->mtu;
+    err = rte_eth_dev_configure(port_id, n_q, n_q, &conf);
+    if (err) {
+        return xasprintf("could not configure DPDK port %"PRIu16" (%s) with "
+                         "%d queue pairs and MTU %d: %s", port_id,
+                         info.driver_name, n_q, dev->mtu, rte_strerror(-err));
+    }
+
+    err = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
+    if (err) {
+        return xasprintf("DPDK port %"PRIu16" refused its ring sizes: %s",
+                         port_id, rte_strerror(-err));
+    }
+
+    socket_id = rte_eth_dev_socket_id(port_id);
+    if (socket_id < 0) {
+        socket_id = SOCKET_ID_ANY;
+    }
+    dev->vf_mp = vf_zc_vf_mempool_create(dev, n_q, n_q, nb_rxd, nb_txd,
+                                         socket_id);
+    if (!dev->vf_mp) {
+        dev->vf_mp = old_mp;
+        return xasprintf("could not allocate the VF's buffers: %s (are "
+                         "enough hugepages free?)", rte_strerror(rte_errno));
+    }
+
+    for (int i = 0; i < n_q; i++) {
+        err = rte_eth_rx_queue_setup(port_id, i, nb_rxd, socket_id, NULL,
+                                     dev->vf_mp);
+        if (err) {
+            return xasprintf("could not set up RX queue %d of DPDK port "
+                             "%"PRIu16": %s", i, port_id, rte_strerror(-err));
+        }
+        err = rte_eth_tx_queue_setup(port_id, i, nb_txd, socket_id, NULL);
+        if (err) {
+            return xasprintf("could not set up TX queue %d of DPDK port "
+                             "%"PRIu16": %s", i, port_id, rte_strerror(-err));
+        }
+    }
+
+    /* The old queues, and every buffer they held, were released by the
+     * queue setup above. */
+    rte_mempool_free(old_mp);
+
+    err = rte_eth_dev_start(port_id);
+    if (err) {
+        return xasprintf("could not start DPDK port %"PRIu16": %s",
+                         port_id, rte_strerror(-err));
+    }
+    dev->vf_started = true;
+    dev->vf_n_rxq = dev->vf_n_txq = n_q;
+    dev->vf_mtu = dev->mtu;
+
+    /* Everything the NIC delivers to the VF is meant for the guest, whose
+     * MAC address the VF need not know.  Best effort: a VF that is not
+     * trusted may refuse. */
+    if (rte_eth_promiscuous_enable(port_id)) {
+        VLOG_DBG("%s: DPDK port %"PRIu16" stays non-promiscuous",
+                 netdev_get_name(&dev->up), port_id);
+    }
+
+    if (!rte_eth_macaddr_get(port_id, &mac)) {
+        memcpy(dev->hwaddr.ea, mac.addr_bytes, ETH_ADDR_LEN);
+    }
+    return NULL;
+}
+
+/* The vhost-user socket. */
+
+/* Registers and starts the vhost-user socket at 'path'.  Returns NULL on
+ * success, otherwise a malloc'ed message; nothing is left registered then.
+ *
+ * Called with no lock held: the vhost callbacks may start running as soon as
+ * the socket is started. */
+static char *
+vf_zc_vhost_register(const char *path, bool client)
+    OVS_EXCLUDED(vf_zc_mutex)
+{
+    uint64_t flags = client ? RTE_VHOST_USER_CLIENT : 0;
+    const char *what;
+
+    if (rte_vhost_driver_register(path, flags)) {
+        return xasprintf("could not create vhost-user %s socket %s (is the "
+                         "path already used by another port?)",
+                         client ? "client" : "server", path);
+    }
+    if (rte_vhost_driver_callback_register(path, &vf_zc_vhost_ops)) {
+        what = "register callbacks for";
+        goto error;
+    }
+    if (rte_vhost_driver_set_features(path, VF_ZC_VIRTIO_FEATURES)) {
+        what = "set the virtio features of";
+        goto error;
+    }
+    if (rte_vhost_driver_start(path)) {
+        what = client ? "start" : "listen on";
+        goto error;
+    }
+    if (!client) {
+        fatal_signal_add_file_to_unlink(path);
+    }
+    return NULL;
+
+error:
+    rte_vhost_driver_unregister(path);
+    return xasprintf("could not %s vhost-user socket %s%s", what, path,
+                     client ? "" : " (does its directory exist and is it "
+                     "writable?)");
+}
+
+static void
+vf_zc_vhost_unregister(const char *path, bool client)
+    OVS_EXCLUDED(vf_zc_mutex)
+{
+    if (rte_vhost_driver_unregister(path)) {
+        VLOG_WARN("could not unregister vhost-user socket %s", path);
+    }
+    if (!client) {
+        fatal_signal_remove_file_to_unlink(path);
+        unlink(path);
+    }
+}
+
+/* vhost-user callbacks.  They run in DPDK's vhost-events thread. */
+
+static struct netdev_vf_zc *
+vf_zc_lookup_by_vid(int vid)
+    OVS_REQUIRES(vf_zc_mutex)
+{
+    char path[PATH_MAX];
+    struct netdev_vf_zc *dev;
+
+    if (rte_vhost_get_ifname(vid, path, sizeof path)) {
+        return NULL;
+    }
+    LIST_FOR_EACH (dev, list_node, &vf_zc_ports) {
+        if (dev->vhost_path && !strcmp(dev->vhost_path, path)) {
+            return dev;
+        }
+    }
+    return NULL;
+}
+
+/* Looks up the port of 'vid' and locks it.  On success returns it with both
+ * 'vf_zc_mutex' and its mutex held; vf_zc_vhost_unlock() releases them. */
+static struct netdev_vf_zc *
+vf_zc_vhost_lock(int vid, const char *event)
+    OVS_ACQUIRES(vf_zc_mutex)
+{
+    struct netdev_vf_zc *dev;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    dev = vf_zc_lookup_by_vid(vid);
+    if (!dev) {
+        ovs_mutex_unlock(&vf_zc_mutex);
+        VLOG_INFO("vhost device %d: %s for a socket of no vf-zc port",
+                  vid, event);
+        return NULL;
+    }
+    ovs_mutex_lock(&dev->mutex);
+    return dev;
+}
+
+static void
+vf_zc_vhost_unlock(struct netdev_vf_zc *dev)
+    OVS_RELEASES(vf_zc_mutex)
+{
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_mutex_unlock(&vf_zc_mutex);
+}
+
+static int
+vf_zc_new_connection(int vid)
+{
+    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "new connection");
+
+    if (!dev) {
+        return -1;
+    }
+    dev->vid = vid;
+    dev->guest_state = VF_ZC_GUEST_CONNECTED;
+    dev->guest_features = 0;
+    dev->guest_connections++;
+    bitmap_set_multiple(dev->enabled_vrings, 0, VF_ZC_MAX_VRINGS, false);
+    VLOG_INFO("%s: guest connected on %s", netdev_get_name(&dev->up),
+              dev->vhost_path);
+    netdev_change_seq_changed(&dev->up);
+    vf_zc_vhost_unlock(dev);
+    return 0;
+}
+
+static void
+vf_zc_destroy_connection(int vid)
+{
+    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "connection closed");
+
+    if (!dev) {
+        return;
+    }
+    dev->vid = -1;
+    dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
+    dev->guest_features = 0;
+    bitmap_set_multiple(dev->enabled_vrings, 0, VF_ZC_MAX_VRINGS, false);
+    VLOG_INFO("%s: guest disconnected from %s", netdev_get_name(&dev->up),
+              dev->vhost_path);
+    netdev_request_reconfigure(&dev->up);
+    vf_zc_vhost_unlock(dev);
+}
+
+static int
+vf_zc_new_device(int vid)
+{
+    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "device ready");
+    uint64_t features = 0;
+
+    if (!dev) {
+        return -1;
+    }
+    rte_vhost_get_negotiated_features(vid, &features);
+    dev->vid = vid;
+    dev->guest_state = VF_ZC_GUEST_READY;
+    dev->guest_features = features;
+    VLOG_INFO("%s: guest ready: %"PRIu16" vrings, features %#"PRIx64,
+              netdev_get_name(&dev->up), rte_vhost_get_vring_num(vid),
+              features);
+    netdev_request_reconfigure(&dev->up);
+    vf_zc_vhost_unlock(dev);
+    return 0;
+}
+
+static void
+vf_zc_destroy_device(int vid)
+{
+    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "device stopped");
+
+    if (!dev) {
+        return;
+    }
+    if (dev->guest_state == VF_ZC_GUEST_READY) {
+        dev->guest_state = VF_ZC_GUEST_CONNECTED;
+    }
+    VLOG_INFO("%s: guest stopped its virtio device",
+              netdev_get_name(&dev->up));
+    netdev_request_reconfigure(&dev->up);
+    vf_zc_vhost_unlock(dev);
+}
+
+static int
+vf_zc_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "vring state change");
+
+    if (!dev) {
+        return -1;
+    }
+    if (vring < VF_ZC_MAX_VRINGS) {
+        bitmap_set(dev->enabled_vrings, vring, enable);
+        VLOG_DBG("%s: guest %s vring %"PRIu16, netdev_get_name(&dev->up),
+                 enable ? "enabled" : "disabled", vring);
+        netdev_request_reconfigure(&dev->up);
+    } else {
+        VLOG_WARN_RL(&(struct vlog_rate_limit) VLOG_RATE_LIMIT_INIT(1, 5),
+                     "%s: guest changed vring %"PRIu16", beyond the %d "
+                     "vrings vf-zc relays", netdev_get_name(&dev->up),
+                     vring, VF_ZC_MAX_VRINGS);
+    }
+    vf_zc_vhost_unlock(dev);
+    return 0;
+}
+
+static int
+vf_zc_features_changed(int vid, uint64_t features)
+{
+    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "features changed");
+
+    if (!dev) {
+        return -1;
+    }
+    dev->guest_features = features;
+    netdev_change_seq_changed(&dev->up);
+    vf_zc_vhost_unlock(dev);
+    return 0;
+}
+
+static const struct rte_vhost_device_ops vf_zc_vhost_ops = {
+    .new_device = vf_zc_new_device,
+    .destroy_device = vf_zc_destroy_device,
+    .vring_state_changed = vf_zc_vring_state_changed,
+    .features_changed = vf_zc_features_changed,
+    .new_connection = vf_zc_new_connection,
+    .destroy_connection = vf_zc_destroy_connection,
+};
+
+/* Number of queue pairs whose RX and TX vrings the guest has both enabled. */
+static int
+vf_zc_guest_queue_pairs(const struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    int n = 0;
+
+    if (dev->guest_state != VF_ZC_GUEST_READY) {
+        return 0;
+    }
+    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        if (bitmap_is_set(dev->enabled_vrings, 2 * i)
+            && bitmap_is_set(dev->enabled_vrings, 2 * i + 1)) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* netdev_class functions. */
+
+static struct netdev *
+netdev_vf_zc_alloc(void)
+{
+    struct netdev_vf_zc *dev = xzalloc(sizeof *dev);
+
+    return &dev->up;
+}
+
+static int
+netdev_vf_zc_construct(struct netdev *netdev)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    ovs_mutex_init(&dev->mutex);
+    vf_zc_options_init(&dev->opts);
+    dev->port_id = VF_ZC_PORT_ID_INVALID;
+    dev->mtu = RTE_ETHER_MTU;
+    dev->flags = NETDEV_UP | NETDEV_PROMISC;
+    dev->requested_n_txq = 1;
+    dev->vid = -1;
+    dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
+    dev->enabled_vrings = bitmap_allocate(VF_ZC_MAX_VRINGS);
+    atomic_init(&dev->tx_dropped, 0);
+
+    netdev->n_rxq = 1;
+    netdev->n_txq = 1;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    ovs_list_push_back(&vf_zc_ports, &dev->list_node);
+    ovs_mutex_unlock(&vf_zc_mutex);
+    return 0;
+}
+
+static void
+netdev_vf_zc_destruct(struct netdev *netdev)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+    bool client;
+    char *path;
+
+    /* Once out of the list and without a socket path, no vhost callback can
+     * find the port any more. */
+    ovs_mutex_lock(&vf_zc_mutex);
+    ovs_list_remove(&dev->list_node);
+    ovs_mutex_lock(&dev->mutex);
+    path = dev->vhost_path;
+    client = dev->vhost_client;
+    dev->vhost_path = NULL;
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_mutex_unlock(&vf_zc_mutex);
+
+    if (path) {
+        vf_zc_vhost_unregister(path, client);
+        free(path);
+    }
+
+    ovs_mutex_lock(&dev->mutex);
+    vf_zc_vf_detach(dev);
+    ovs_mutex_unlock(&dev->mutex);
+
+    vf_zc_options_destroy(&dev->opts);
+    free(dev->vf_error);
+    bitmap_free(dev->enabled_vrings);
+    ovs_mutex_destroy(&dev->mutex);
+}
+
+static void
+netdev_vf_zc_dealloc(struct netdev *netdev)
+{
+    free(netdev_vf_zc_cast(netdev));
+}
+
+static int
+netdev_vf_zc_get_config(const struct netdev *netdev, struct smap *args)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->opts.vf_devargs) {
+        smap_add(args, "vf-devargs", dev->opts.vf_devargs);
+    }
+    if (dev->opts.vhost_server_path) {
+        smap_add(args, "vhost-server-path", dev->opts.vhost_server_path);
+    }
+    smap_add_format(args, "n_rxq", "%d", dev->opts.n_rxq);
+    smap_add(args, "zero-copy", dev->opts.zero_copy ? "true" : "false");
+    smap_add(args, "bypass", dev->opts.bypass ? "true" : "false");
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+/* Applies a change of VF: detaches the old one, attaches the new one.  Heavy
+ * work that could fail is done here rather than in reconfigure() so that a
+ * bad vf-devargs is reported in the Interface's error column. */
+static char *
+vf_zc_set_vf(struct netdev_vf_zc *dev, const char *devargs)
+    OVS_EXCLUDED(vf_zc_mutex, dev->mutex)
+{
+    uint16_t port_id = VF_ZC_PORT_ID_INVALID;
+    char *error;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    ovs_mutex_lock(&dev->mutex);
+    vf_zc_vf_detach(dev);
+    dev->port_id = VF_ZC_PORT_ID_INVALID;
+    error = vf_zc_vf_attach(dev, devargs, &port_id);
+    dev->port_id = port_id;
+    free(dev->vf_error);
+    dev->vf_error = NULL;
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_mutex_unlock(&vf_zc_mutex);
+    return error;
+}
+
+/* Moves the port's vhost-user socket to 'path' in client or server mode. */
+static char *
+vf_zc_set_vhost(struct netdev_vf_zc *dev, const char *path, bool client)
+    OVS_EXCLUDED(vf_zc_mutex, dev->mutex)
+{
+    bool old_client;
+    char *old_path;
+    char *error;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    ovs_mutex_lock(&dev->mutex);
+    old_path = dev->vhost_path;
+    old_client = dev->vhost_client;
+    dev->vhost_path = NULL;
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_mutex_unlock(&vf_zc_mutex);
+
+    if (old_path) {
+        vf_zc_vhost_unregister(old_path, old_client);
+        free(old_path);
+    }
+
+    /* Publish the path before the socket starts, so that the first vhost
+     * callback finds the port. */
+    ovs_mutex_lock(&vf_zc_mutex);
+    ovs_mutex_lock(&dev->mutex);
+    dev->vhost_path = xstrdup(path);
+    dev->vhost_client = client;
+    dev->vid = -1;
+    dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
+    ovs_mutex_unlock(&dev->mutex);
+    ovs_mutex_unlock(&vf_zc_mutex);
+
+    error = vf_zc_vhost_register(path, client);
+    if (error) {
+        ovs_mutex_lock(&vf_zc_mutex);
+        ovs_mutex_lock(&dev->mutex);
+        free(dev->vhost_path);
+        dev->vhost_path = NULL;
+        ovs_mutex_unlock(&dev->mutex);
+        ovs_mutex_unlock(&vf_zc_mutex);
+    } else {
+        VLOG_INFO("%s: vhost-user %s socket %s", netdev_get_name(&dev->up),
+                  client ? "client" : "server", path);
+    }
+    return error;
+}
+
+static int
+netdev_vf_zc_set_config(struct netdev *netdev, const struct smap *args,
+                        char **errp)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+    const char *name = netdev_get_name(netdev);
+    struct vf_zc_options opts;
+    bool vf_changed, vhost_changed, other_changed;
+    char *vhost_path = NULL;
+    char *error = NULL;
+    int err = EINVAL;
+
+    if (!dpdk_available()) {
+        VLOG_ERR_BUF(errp, "%s: vf-zc ports need DPDK, which is not enabled "
+                     "(set other_config:dpdk-init=true in Open_vSwitch)",
+                     name);
+        return EOPNOTSUPP;
+    }
+
+    vf_zc_options_init(&opts);
+    error = vf_zc_options_parse(args, &opts);
+    if (!error && !opts.vhost_server_path) {
+        error = vf_zc_check_port_name(name);
+    }
+    if (error) {
+        goto out;
+    }
+    vhost_path = (opts.vhost_server_path
+                  ? xstrdup(opts.vhost_server_path)
+                  : xasprintf("%s/%s", netdev_dpdk_get_vhost_sock_dir(),
+                              name));
+
+    ovs_mutex_lock(&dev->mutex);
+    vf_changed = (dev->port_id == VF_ZC_PORT_ID_INVALID
+                  || !nullable_string_is_equal(dev->opts.vf_devargs,
+                                               opts.vf_devargs));
+    vhost_changed = (!nullable_string_is_equal(dev->vhost_path, vhost_path)
+                     || dev->vhost_client != !!opts.vhost_server_path);
+    other_changed = !vf_zc_options_equal(&dev->opts, &opts);
+    ovs_mutex_unlock(&dev->mutex);
+
+    if (vf_changed) {
+        error = vf_zc_set_vf(dev, opts.vf_devargs);
+        if (error) {
+            goto out;
+        }
+    }
+    if (vhost_changed) {
+        error = vf_zc_set_vhost(dev, vhost_path, !!opts.vhost_server_path);
+        if (error) {
+            goto out;
+        }
+    }
+
+    if (vf_changed || vhost_changed || other_changed) {
+        ovs_mutex_lock(&dev->mutex);
+        vf_zc_options_destroy(&dev->opts);
+        vf_zc_options_clone(&dev->opts, &opts);
+        ovs_mutex_unlock(&dev->mutex);
+        netdev_request_reconfigure(netdev);
+    }
+    err = 0;
+
+out:
+    if (error) {
+        VLOG_ERR_BUF(errp, "%s: %s", name, error);
+        free(error);
+    }
+    free(vhost_path);
+    vf_zc_options_destroy(&opts);
+    return err;
+}
+
+static int
+netdev_vf_zc_get_numa_id(const struct netdev *netdev)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+    int numa_id = 0;
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->port_id != VF_ZC_PORT_ID_INVALID) {
+        numa_id = MAX(rte_eth_dev_socket_id(dev->port_id), 0);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return numa_id;
+}
+
+static int
+netdev_vf_zc_set_tx_multiq(struct netdev *netdev, unsigned int n_txq)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->requested_n_txq != n_txq) {
+        dev->requested_n_txq = n_txq;
+        netdev_request_reconfigure(netdev);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vf_zc_reconfigure(struct netdev *netdev)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->port_id != VF_ZC_PORT_ID_INVALID
+        && (!dev->vf_started
+            || dev->vf_n_rxq != dev->opts.n_rxq
+            || dev->vf_mtu != dev->mtu)) {
+        char *error = vf_zc_vf_start(dev);
+
+        free(dev->vf_error);
+        dev->vf_error = error;
+        if (error) {
+            VLOG_ERR("%s: %s", netdev_get_name(netdev), error);
+        } else {
+            VLOG_INFO("%s: DPDK port %"PRIu16" started with %d queue pairs, "
+                      "MTU %d", netdev_get_name(netdev), dev->port_id,
+                      dev->vf_n_rxq, dev->vf_mtu);
+        }
+    }
+
+    /* One rx queue of the port per queue pair, so that PMD threads poll each
+     * pair and the usual rx queue placement applies. */
+    netdev->n_rxq = dev->opts.n_rxq;
+    netdev->n_txq = dev->requested_n_txq;
+    netdev_change_seq_changed(netdev);
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static const struct {
+    int bit;
+    const char *name;
+} vf_zc_feature_names[] = {
+    { VIRTIO_NET_F_CSUM, "CSUM" },
+    { VIRTIO_NET_F_GUEST_CSUM, "GUEST_CSUM" },
+    { VIRTIO_NET_F_MTU, "MTU" },
+    { VIRTIO_NET_F_MAC, "MAC" },
+    { VIRTIO_NET_F_GUEST_TSO4, "GUEST_TSO4" },
+    { VIRTIO_NET_F_GUEST_TSO6, "GUEST_TSO6" },
+    { VIRTIO_NET_F_HOST_TSO4, "HOST_TSO4" },
+    { VIRTIO_NET_F_HOST_TSO6, "HOST_TSO6" },
+    { VIRTIO_NET_F_MRG_RXBUF, "MRG_RXBUF" },
+    { VIRTIO_NET_F_STATUS, "STATUS" },
+    { VIRTIO_NET_F_CTRL_VQ, "CTRL_VQ" },
+    { VIRTIO_NET_F_CTRL_RX, "CTRL_RX" },
+    { VIRTIO_NET_F_GUEST_ANNOUNCE, "GUEST_ANNOUNCE" },
+    { VIRTIO_NET_F_MQ, "MQ" },
+    { VHOST_F_LOG_ALL, "LOG_ALL" },
+    { VIRTIO_F_ANY_LAYOUT, "ANY_LAYOUT" },
+    { VIRTIO_RING_F_INDIRECT_DESC, "INDIRECT_DESC" },
+    { VIRTIO_RING_F_EVENT_IDX, "EVENT_IDX" },
+    { VHOST_USER_F_PROTOCOL_FEATURES, "PROTOCOL_FEATURES" },
+    { VIRTIO_F_VERSION_1, "VERSION_1" },
+};
+
+static void
+vf_zc_format_features(struct ds *s, uint64_t features)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(vf_zc_feature_names); i++) {
+        uint64_t bit = UINT64_C(1) << vf_zc_feature_names[i].bit;
+
+        if (features & bit) {
+            ds_put_format(s, "%s%s", s->length ? " " : "",
+                          vf_zc_feature_names[i].name);
+            features &= ~bit;
+        }
+    }
+    if (features) {
+        ds_put_format(s, "%s%#"PRIx64, s->length ? " " : "", features);
+    }
+}
+
+static const char *
+vf_zc_guest_state_to_string(enum vf_zc_guest_state state)
+{
+    switch (state) {
+    case VF_ZC_GUEST_DISCONNECTED:
+        return "disconnected";
+    case VF_ZC_GUEST_CONNECTED:
+        return "connected";
+    case VF_ZC_GUEST_READY:
+        return "ready";
+    }
+    OVS_NOT_REACHED();
+}
+
+static int
+netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+
+    if (dev->opts.vf_devargs) {
+        smap_add(args, "vf-devargs", dev->opts.vf_devargs);
+    }
+    if (dev->port_id != VF_ZC_PORT_ID_INVALID) {
+        struct rte_eth_dev_info info;
+
+        smap_add_format(args, "vf-port-id", "%"PRIu16, dev->port_id);
+        if (!rte_eth_dev_info_get(dev->port_id, &info)) {
+            smap_add(args, "vf-driver", info.driver_name);
+            smap_add_format(args, "vf-max-rxq", "%"PRIu16,
+                            info.max_rx_queues);
+            smap_add_format(args, "vf-max-txq", "%"PRIu16,
+                            info.max_tx_queues);
+        }
+        smap_add_format(args, "vf-numa-id", "%d",
+                        rte_eth_dev_socket_id(dev->port_id));
+        smap_add_format(args, "vf-n-rxq", "%d", dev->vf_n_rxq);
+        smap_add_format(args, "vf-n-txq", "%d", dev->vf_n_txq);
+        smap_add_format(args, "vf-mac", ETH_ADDR_FMT,
+                        ETH_ADDR_ARGS(dev->hwaddr));
+    }
+    smap_add(args, "vf-state",
+             dev->vf_error ? dev->vf_error
+             : dev->vf_started ? "running"
+             : dev->port_id != VF_ZC_PORT_ID_INVALID ? "stopped"
+             : "detached");
+
+    if (dev->vhost_path) {
+        smap_add(args, "vhost-socket", dev->vhost_path);
+        smap_add(args, "vhost-mode", dev->vhost_client ? "client" : "server");
+    }
+    smap_add(args, "guest-state",
+             vf_zc_guest_state_to_string(dev->guest_state));
+    smap_add(args, "guest-connected",
+             dev->guest_state != VF_ZC_GUEST_DISCONNECTED ? "true" : "false");
+    smap_add_format(args, "guest-connections", "%"PRIu64,
+                    dev->guest_connections);
+    if (dev->guest_state == VF_ZC_GUEST_READY) {
+        struct ds names = DS_EMPTY_INITIALIZER;
+
+        smap_add_format(args, "guest-features", "%#"PRIx64,
+                        dev->guest_features);
+        vf_zc_format_features(&names, dev->guest_features);
+        smap_add(args, "guest-feature-names", ds_cstr(&names));
+        ds_destroy(&names);
+        smap_add_format(args, "guest-vrings", "%"PRIu16,
+                        rte_vhost_get_vring_num(dev->vid));
+    }
+    smap_add_format(args, "guest-queue-pairs", "%d",
+                    vf_zc_guest_queue_pairs(dev));
+
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vf_zc_get_etheraddr(const struct netdev *netdev, struct eth_addr *mac)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *mac = dev->hwaddr;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vf_zc_set_etheraddr(struct netdev *netdev, const struct eth_addr mac)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+    int err = 0;
+
+    ovs_mutex_lock(&dev->mutex);
+    if (!eth_addr_equals(dev->hwaddr, mac)) {
+        if (dev->port_id != VF_ZC_PORT_ID_INVALID) {
+            struct rte_ether_addr ea;
+
+            memcpy(ea.addr_bytes, mac.ea, ETH_ADDR_LEN);
+            err = -rte_eth_dev_default_mac_addr_set(dev->port_id, &ea);
+        }
+        if (!err) {
+            dev->hwaddr = mac;
+            netdev_change_seq_changed(netdev);
+        }
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return err;
+}
+
+static int
+netdev_vf_zc_get_mtu(const struct netdev *netdev, int *mtup)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *mtup = dev->mtu;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vf_zc_set_mtu(struct netdev *netdev, int mtu)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    if (mtu < RTE_ETHER_MIN_MTU || vf_zc_frame_len(mtu) > 9728) {
+        VLOG_WARN("%s: unsupported MTU %d", netdev_get_name(netdev), mtu);
+        return EINVAL;
+    }
+
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->mtu != mtu) {
+        dev->mtu = mtu;
+        netdev_request_reconfigure(netdev);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vf_zc_get_carrier(const struct netdev *netdev, bool *carrier)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *carrier = dev->vf_started && dev->guest_state == VF_ZC_GUEST_READY;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+static int
+netdev_vf_zc_get_stats(const struct netdev *netdev,
+                       struct netdev_stats *stats)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+    uint64_t tx_dropped;
+
+    atomic_read_relaxed(&dev->tx_dropped, &tx_dropped);
+    memset(stats, 0, sizeof *stats);
+    stats->tx_dropped = tx_dropped;
+    return 0;
+}
+
+static int
+netdev_vf_zc_update_flags(struct netdev *netdev, enum netdev_flags off,
+                          enum netdev_flags on, enum netdev_flags *old_flagsp)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+
+    if ((off | on) & ~(NETDEV_UP | NETDEV_PROMISC)) {
+        return EINVAL;
+    }
+    ovs_mutex_lock(&dev->mutex);
+    *old_flagsp = dev->flags;
+    dev->flags = (dev->flags & ~off) | on;
+    ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+/* Packets that the pipeline outputs to the port.  Delivering them into the
+ * guest is the relay's job; until the relay runs they are dropped, and
+ * counted. */
+static int
+netdev_vf_zc_send(struct netdev *netdev, int qid OVS_UNUSED,
+                  struct dp_packet_batch *batch,
+                  bool concurrent_txq OVS_UNUSED)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+    uint64_t orig;
+
+    atomic_add_relaxed(&dev->tx_dropped, dp_packet_batch_size(batch), &orig);
+    dp_packet_delete_batch(batch, true);
+    return 0;
+}
+
+static struct netdev_rxq *
+netdev_vf_zc_rxq_alloc(void)
+{
+    struct netdev_rxq_vf_zc *rx = xzalloc(sizeof *rx);
+
+    return &rx->up;
+}
+
+static int
+netdev_vf_zc_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
+{
+    return 0;
+}
+
+static void
+netdev_vf_zc_rxq_destruct(struct netdev_rxq *rxq OVS_UNUSED)
+{
+}
+
+static void
+netdev_vf_zc_rxq_dealloc(struct netdev_rxq *rxq)
+{
+    free(netdev_rxq_vf_zc_cast(rxq));
+}
+
+/* Polled by a PMD thread for each queue pair.  The relay does not run yet,
+ * so there is never anything for the pipeline. */
+static int
+netdev_vf_zc_rxq_recv(struct netdev_rxq *rxq OVS_UNUSED,
+                      struct dp_packet_batch *batch OVS_UNUSED,
+                      int *qfill OVS_UNUSED)
+{
+    return EAGAIN;
+}
+
+static const struct netdev_class vf_zc_class = {
+    .type = "vf-zc",
+    .is_pmd = true,
+    .alloc = netdev_vf_zc_alloc,
+    .construct = netdev_vf_zc_construct,
+    .destruct = netdev_vf_zc_destruct,
+    .dealloc = netdev_vf_zc_dealloc,
+    .get_config = netdev_vf_zc_get_config,
+    .set_config = netdev_vf_zc_set_config,
+    .get_numa_id = netdev_vf_zc_get_numa_id,
+    .set_tx_multiq = netdev_vf_zc_set_tx_multiq,
+    .send = netdev_vf_zc_send,
+    .set_etheraddr = netdev_vf_zc_set_etheraddr,
+    .get_etheraddr = netdev_vf_zc_get_etheraddr,
+    .get_mtu = netdev_vf_zc_get_mtu,
+    .set_mtu = netdev_vf_zc_set_mtu,
+    .get_carrier = netdev_vf_zc_get_carrier,
+    .get_stats = netdev_vf_zc_get_stats,
+    .get_status = netdev_vf_zc_get_status,
+    .update_flags = netdev_vf_zc_update_flags,
+    .reconfigure = netdev_vf_zc_reconfigure,
+    .rxq_alloc = netdev_vf_zc_rxq_alloc,
+    .rxq_construct = netdev_vf_zc_rxq_construct,
+    .rxq_destruct = netdev_vf_zc_rxq_destruct,
+    .rxq_dealloc = netdev_vf_zc_rxq_dealloc,
+    .rxq_recv = netdev_vf_zc_rxq_recv,
+};
+
+void
+netdev_vf_zc_register(void)
+{
+    netdev_register_provider(&vf_zc_class);
+}

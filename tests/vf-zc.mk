@@ -1,0 +1,15 @@
+# vf-zc's tests.  Included by the top-level Makefile.am after
+# tests/automake.mk.
+#
+# Unit tests (no DPDK, no root) join the main testsuite; system tests, which
+# need root and hugepages, join the DPDK system testsuite ('make check-dpdk').
+# Both carry the keyword 'vf-zc'.
+
+TESTSUITE_AT += tests/vf-zc.at
+
+SYSTEM_DPDK_TESTSUITE_AT += \
+	tests/system-vf-zc-macros.at \
+	tests/system-vf-zc.at
+
+tests_ovstest_SOURCES += \
+	tests/test-vf-zc-options.c
