@@ -641,8 +641,9 @@ vf_zc_vring_state_changed(int vid, uint16_t vring, int enable)
                  enable ? "enabled" : "disabled", vring);
         netdev_request_reconfigure(&dev->up);
     } else {
-        VLOG_WARN_RL(&(struct vlog_rate_limit) VLOG_RATE_LIMIT_INIT(1, 5),
-                     "%s: guest changed vring %"PRIu16", beyond the %d "
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        VLOG_WARN_RL(&rl, "%s: guest changed vring %"PRIu16", beyond the %d "
                      "vrings vf-zc relays", netdev_get_name(&dev->up),
                      vring, VF_ZC_MAX_VRINGS);
     }

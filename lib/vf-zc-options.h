@@ -26,6 +26,8 @@
 
 #include <stdbool.h>
 
+#include "openvswitch/compiler.h"
+
 struct smap;
 
 /* Largest number of queue pairs a vf-zc port relays.  Matches the vhost
