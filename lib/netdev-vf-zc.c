@@ -486,8 +486,8 @@ vf_zc_vhost_register(const char *path, bool client)
 error:
     rte_vhost_driver_unregister(path);
     return xasprintf("could not %s vhost-user socket %s%s", what, path,
-                     client ? "" : " (does its directory exist and is it "
-                     "writable?)");
+                     client ? "" : " (a file is there already, or its "
+                     "directory is missing or not writable)");
 }
 
 static void

@@ -1,0 +1,83 @@
+# Copyright (c) 2026 The vf-zc authors.  Apache License, Version 2.0.
+#
+# Shell functions shared by vf-zc-demo and vf-zc-test: everything a fresh
+# Debian 12 machine needs before vf-zc can be built and run.  Sourced, not
+# run; the caller has 'set -e' and is in the top of a vf-zc checkout.
+
+# Debian packages that building, running and testing vf-zc needs.
+VF_ZC_PACKAGES="
+    autoconf automake libtool make gcc pkg-config patch python3
+    openvswitch-source libdpdk-dev dpdk-dev dpdk
+    libssl-dev libcap-ng-dev libnuma-dev libpcap-dev
+    python3-sphinx
+    iproute2 iputils-ping kmod procps ethtool util-linux
+"
+
+# 2 MB hugepages to reserve: ovs-vswitchd plus a few testpmd guests.
+VF_ZC_HUGEPAGES=${VF_ZC_HUGEPAGES:-1536}
+
+vf_zc_say () {
+    printf '\n==> %s\n' "$*"
+}
+
+vf_zc_require_root () {
+    if [ "$(id -u)" != 0 ]; then
+        echo "$0: must run as root (DPDK needs hugepages, tests need" \
+             "network namespaces)" >&2
+        exit 1
+    fi
+}
+
+# Installs the packages that are missing, with apt-get.
+vf_zc_install_deps () {
+    local missing=
+    local pkg
+
+    for pkg in $VF_ZC_PACKAGES; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
+                | grep -q 'install ok installed'; then
+            missing="$missing $pkg"
+        fi
+    done
+    if [ -n "$missing" ]; then
+        vf_zc_say "Installing:$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends $missing
+    fi
+}
+
+# Reserves VF_ZC_HUGEPAGES 2 MB hugepages (never fewer than already are) and
+# mounts hugetlbfs if nothing has.
+vf_zc_setup_hugepages () {
+    local sysfs=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+    local have
+
+    have=$(cat $sysfs)
+    if [ "$have" -lt "$VF_ZC_HUGEPAGES" ]; then
+        echo "$VF_ZC_HUGEPAGES" > $sysfs
+        have=$(cat $sysfs)
+        if [ "$have" -lt "$VF_ZC_HUGEPAGES" ]; then
+            echo "$0: only $have of $VF_ZC_HUGEPAGES 2 MB hugepages could" \
+                 "be reserved" >&2
+        fi
+    fi
+    if ! grep -q '^[^ ]* [^ ]* hugetlbfs ' /proc/mounts; then
+        mkdir -p /dev/hugepages
+        mount -t hugetlbfs -o pagesize=2M none /dev/hugepages
+    fi
+    vf_zc_say "Hugepages: $(grep -E '^HugePages_(Total|Free)' /proc/meminfo \
+                            | tr -s ' ' | tr '\n' ' ')"
+}
+
+# Builds vf-zc (and the patched Open vSwitch under ovs/) in the checkout.
+vf_zc_build () {
+    vf_zc_say "Building vf-zc"
+    if [ ! -x configure ]; then
+        ./boot.sh
+    fi
+    if [ ! -f Makefile ]; then
+        ./configure
+    fi
+    make -j"$(nproc)"
+}
