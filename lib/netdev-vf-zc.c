@@ -888,6 +888,10 @@ netdev_vf_zc_set_config(struct netdev *netdev, const struct smap *args,
                   ? xstrdup(opts.vhost_server_path)
                   : xasprintf("%s/%s", netdev_dpdk_get_vhost_sock_dir(),
                               name));
+    error = vf_zc_check_socket_path(vhost_path);
+    if (error) {
+        goto out;
+    }
 
     ovs_mutex_lock(&dev->mutex);
     vf_changed = (dev->port_id == VF_ZC_PORT_ID_INVALID

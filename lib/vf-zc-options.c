@@ -19,6 +19,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "smap.h"
 #include "util.h"
@@ -156,6 +157,22 @@ vf_zc_check_port_name(const char *name)
         return xasprintf("\"%s\" cannot name a vhost-user socket: a vf-zc "
                          "port in server mode needs a name with no '/' or "
                          "'\\' (or give options:vhost-server-path)", name);
+    }
+    return NULL;
+}
+
+/* Checks that a Unix domain socket can be bound or connected at 'path'.  The
+ * vhost library would silently truncate a longer path and serve a socket at
+ * the wrong place.  Returns NULL if it can, otherwise a malloc'ed message. */
+char *
+vf_zc_check_socket_path(const char *path)
+{
+    size_t max = sizeof ((struct sockaddr_un *) NULL)->sun_path - 1;
+
+    if (strlen(path) > max) {
+        return xasprintf("vhost-user socket path %s is too long (%"PRIuSIZE
+                         " bytes, at most %"PRIuSIZE")", path, strlen(path),
+                         max);
     }
     return NULL;
 }

@@ -53,5 +53,6 @@ bool vf_zc_options_equal(const struct vf_zc_options *,
 char *vf_zc_options_parse(const struct smap *args, struct vf_zc_options *)
     OVS_WARN_UNUSED_RESULT;
 char *vf_zc_check_port_name(const char *name) OVS_WARN_UNUSED_RESULT;
+char *vf_zc_check_socket_path(const char *path) OVS_WARN_UNUSED_RESULT;
 
 #endif /* vf-zc-options.h */

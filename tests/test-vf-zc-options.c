@@ -19,7 +19,10 @@
  *     parsed options, or the error message.
  *
  * ovstest test-vf-zc-options port-name NAME
- *     Prints whether NAME can name a vf-zc port's server socket. */
+ *     Prints whether NAME can name a vf-zc port's server socket.
+ *
+ * ovstest test-vf-zc-options socket-path LENGTH
+ *     Prints whether a socket path of LENGTH bytes is acceptable. */
 
 #include <config.h>
 #undef NDEBUG
@@ -99,15 +102,39 @@ test_port_name(const char *name)
 }
 
 static void
+test_socket_path(const char *length_s)
+{
+    int length = atoi(length_s);
+    char *path = xmalloc(length + 1);
+    char *error;
+
+    memset(path, 'p', length);
+    path[0] = '/';
+    path[length] = '\0';
+    error = vf_zc_check_socket_path(path);
+    if (error) {
+        /* The path itself is long and dull: print what follows it. */
+        printf("error: %s\n", error + strlen("vhost-user socket path ")
+                                + length);
+        free(error);
+    } else {
+        printf("ok\n");
+    }
+    free(path);
+}
+
+static void
 test_vf_zc_options_main(int argc, char *argv[])
 {
     if (argc >= 2 && !strcmp(argv[1], "parse")) {
         test_parse(argc - 2, argv + 2);
     } else if (argc == 3 && !strcmp(argv[1], "port-name")) {
         test_port_name(argv[2]);
+    } else if (argc == 3 && !strcmp(argv[1], "socket-path")) {
+        test_socket_path(argv[2]);
     } else {
-        ovs_fatal(0, "usage: %s parse [KEY=VALUE]... | port-name NAME",
-                  argv[0]);
+        ovs_fatal(0, "usage: %s parse [KEY=VALUE]... | port-name NAME | "
+                  "socket-path LENGTH", argv[0]);
     }
 }
 
