@@ -3,10 +3,18 @@
 #
 # Included by the top-level Makefile.am after lib/automake.mk.
 
+# The parts that need neither DPDK nor a running switch, and are unit tested
+# through ovstest: option parsing, guest memory, the virtqueue engine.
 lib_libopenvswitch_la_SOURCES += \
 	lib/netdev-vf-zc.h \
+	lib/vf-zc-guest-mem.c \
+	lib/vf-zc-guest-mem.h \
 	lib/vf-zc-options.c \
-	lib/vf-zc-options.h
+	lib/vf-zc-options.h \
+	lib/vf-zc-virtio-net.c \
+	lib/vf-zc-virtio-net.h \
+	lib/vf-zc-vring.c \
+	lib/vf-zc-vring.h
 
 if DPDK_NETDEV
 lib_libopenvswitch_la_SOURCES += \

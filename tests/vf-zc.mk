@@ -12,4 +12,5 @@ SYSTEM_DPDK_TESTSUITE_AT += \
 	tests/system-vf-zc.at
 
 tests_ovstest_SOURCES += \
-	tests/test-vf-zc-options.c
+	tests/test-vf-zc-options.c \
+	tests/test-vf-zc-vring.c

@@ -1,0 +1,174 @@
+/*
+ * Copyright (c) 2026 The vf-zc authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef VF_ZC_VRING_H
+#define VF_ZC_VRING_H 1
+
+/* The device side of a split virtqueue (virtio 1.2, section 2.7).
+ *
+ * Plain C over memory: the three parts of a ring (descriptor table, avail
+ * ring, used ring) are wherever the guest put them, already mapped into this
+ * process, and the buffers their descriptors point to are translated through
+ * a struct vf_zc_guest_mem.  Nothing here knows about DPDK or Open vSwitch.
+ *
+ * The guest writes the rings concurrently with us and may be hostile.  So:
+ *
+ *   - every value read from guest memory is read once, into a local, before
+ *     it is checked and used;
+ *   - every index, address, length and chain is bounded: descriptor indexes
+ *     by the table they index, chains by the number of descriptors there are,
+ *     buffers by the guest's memory regions, lengths by 32 bits;
+ *   - the first violation marks the ring broken ('error' says why); a broken
+ *     ring does nothing more, so the rest of the host carries on.
+ *
+ * Thread safety: a struct vf_zc_vring is used by one thread at a time, the
+ * one processing the ring.  The guest is the only other party.
+ *
+ * Byte order: the rings are little-endian (virtio 1.x) or guest-endian
+ * (legacy); vf-zc builds only for little-endian hosts, where both are the
+ * host's order. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openvswitch/compiler.h"
+
+struct vf_zc_guest_mem;
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "vf-zc's virtqueue engine supports little-endian hosts only"
+#endif
+
+/* Ring layout, as the virtio specification defines it. */
+struct vf_zc_vring_desc {
+    uint64_t addr;              /* Guest-physical address of the buffer. */
+    uint32_t len;
+    uint16_t flags;             /* VF_ZC_VRING_DESC_F_*. */
+    uint16_t next;              /* Next descriptor, if F_NEXT. */
+};
+#define VF_ZC_VRING_DESC_F_NEXT      1
+#define VF_ZC_VRING_DESC_F_WRITE     2  /* Device writes, driver reads. */
+#define VF_ZC_VRING_DESC_F_INDIRECT  4  /* Buffer is a descriptor table. */
+
+struct vf_zc_vring_avail {
+    uint16_t flags;             /* VF_ZC_VRING_AVAIL_F_*. */
+    uint16_t idx;
+    uint16_t ring[];            /* 'size' heads, then used_event. */
+};
+#define VF_ZC_VRING_AVAIL_F_NO_INTERRUPT 1
+
+struct vf_zc_vring_used_elem {
+    uint32_t id;                /* Head of the chain. */
+    uint32_t len;               /* Bytes the device wrote into it. */
+};
+
+struct vf_zc_vring_used {
+    uint16_t flags;             /* VF_ZC_VRING_USED_F_*. */
+    uint16_t idx;
+    struct vf_zc_vring_used_elem ring[];    /* 'size' entries, then
+                                             * avail_event. */
+};
+#define VF_ZC_VRING_USED_F_NO_NOTIFY 1
+
+/* Largest ring the specification allows. */
+#define VF_ZC_VRING_MAX_SIZE 32768
+
+/* Most buffers one chain may have.  Linux's virtio-net uses at most
+ * MAX_SKB_FRAGS + 2 (19); a chain longer than this breaks the ring. */
+#define VF_ZC_CHAIN_MAX_IOV 64
+
+/* A descriptor chain, translated. */
+struct vf_zc_iov {
+    uint8_t *base;              /* In this process. */
+    uint32_t len;
+};
+
+struct vf_zc_chain {
+    uint16_t head;              /* Descriptor index, for the used ring. */
+    uint16_t n_iov;
+    uint32_t len;               /* Sum of iov[*].len. */
+    struct vf_zc_iov iov[VF_ZC_CHAIN_MAX_IOV];
+};
+
+struct vf_zc_vring {
+    /* The rings, in guest memory: never trust what is read from them. */
+    struct vf_zc_vring_desc *desc;
+    struct vf_zc_vring_avail *avail;
+    struct vf_zc_vring_used *used;
+    uint16_t size;              /* Power of 2, at most VF_ZC_VRING_MAX_SIZE. */
+
+    /* Guest memory, for descriptor addresses. */
+    const struct vf_zc_guest_mem *mem;
+
+    /* Negotiated features that change how the ring works. */
+    bool event_idx;             /* VIRTIO_RING_F_EVENT_IDX. */
+    bool indirect;              /* VIRTIO_RING_F_INDIRECT_DESC. */
+
+    /* Device state. */
+    uint16_t last_avail_idx;    /* Next avail entry to take. */
+    uint16_t avail_idx;         /* avail->idx as last read. */
+    uint16_t last_used_idx;     /* Next used entry to fill. */
+    uint16_t published_used_idx;    /* used->idx as last written. */
+    uint16_t signalled_used;    /* Used index at the last notification. */
+    bool signalled_used_valid;
+
+    /* Why the ring is broken, or empty if it is not. */
+    char error[128];
+};
+
+enum vf_zc_vring_status {
+    VF_ZC_VRING_OK,
+    VF_ZC_VRING_EMPTY,          /* No buffer available now. */
+    VF_ZC_VRING_BROKEN,         /* See 'error'. */
+};
+
+bool vf_zc_vring_init(struct vf_zc_vring *, void *desc, void *avail,
+                      void *used, uint32_t size,
+                      const struct vf_zc_guest_mem *,
+                      bool event_idx, bool indirect,
+                      uint16_t last_avail_idx, uint16_t last_used_idx);
+
+static inline bool
+vf_zc_vring_is_broken(const struct vf_zc_vring *vq)
+{
+    return vq->error[0] != '\0';
+}
+
+uint16_t vf_zc_vring_avail_count(struct vf_zc_vring *);
+enum vf_zc_vring_status vf_zc_vring_pop(struct vf_zc_vring *,
+                                        bool device_writes,
+                                        struct vf_zc_chain *);
+void vf_zc_vring_unpop(struct vf_zc_vring *, uint16_t n);
+void vf_zc_vring_push(struct vf_zc_vring *, uint16_t head, uint32_t len);
+void vf_zc_vring_publish(struct vf_zc_vring *);
+bool vf_zc_vring_needs_notify(struct vf_zc_vring *);
+void vf_zc_vring_suppress_kicks(struct vf_zc_vring *);
+
+/* Returns the number of chains taken from the avail ring and not yet
+ * returned through the used ring. */
+static inline uint16_t
+vf_zc_vring_in_flight(const struct vf_zc_vring *vq)
+{
+    return vq->last_avail_idx - vq->last_used_idx;
+}
+
+uint32_t vf_zc_chain_copy_in(const struct vf_zc_chain *, uint32_t offset,
+                             const void *src, uint32_t len);
+uint32_t vf_zc_chain_copy_out(const struct vf_zc_chain *, uint32_t offset,
+                              void *dst, uint32_t len);
+
+#endif /* vf-zc-vring.h */

@@ -1,0 +1,667 @@
+/*
+ * Copyright (c) 2026 The vf-zc authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Unit tests of vf-zc's guest memory map and virtqueue engine, against a
+ * simulated guest: rings and buffers in ordinary memory, written the way a
+ * virtio driver writes them, or the way a broken or hostile one might.
+ *
+ * ovstest test-vf-zc-vring COMMAND
+ *
+ * Each command prints what it checked; a broken expectation aborts. */
+
+#include <config.h>
+#undef NDEBUG
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command-line.h"
+#include "ovstest.h"
+#include "util.h"
+#include "vf-zc-guest-mem.h"
+#include "vf-zc-virtio-net.h"
+#include "vf-zc-vring.h"
+
+/* The simulated guest: one memory region at GUEST_BASE holding the rings,
+ * then buffers. */
+#define GUEST_BASE UINT64_C(0x40000000)
+#define GUEST_SIZE (1024 * 1024)
+#define RING_SIZE 16
+
+struct guest {
+    uint8_t *mem;
+    struct vf_zc_guest_mem map;
+    struct vf_zc_vring_desc *desc;
+    struct vf_zc_vring_avail *avail;
+    struct vf_zc_vring_used *used;
+    uint16_t avail_idx;         /* Driver's next avail entry. */
+    uint16_t next_desc;         /* Next free descriptor (round robin). */
+    uint64_t next_buf;          /* Next free buffer GPA (bump allocator). */
+    uint16_t last_used;         /* Driver's next used entry to read. */
+};
+
+static uint64_t desc_gpa(void) { return GUEST_BASE; }
+static uint64_t avail_gpa(void) { return GUEST_BASE + 16 * RING_SIZE; }
+static uint64_t used_gpa(void) { return GUEST_BASE + 4096; }
+
+static void *
+gpa_to_ptr(struct guest *g, uint64_t gpa)
+{
+    return g->mem + (gpa - GUEST_BASE);
+}
+
+static void
+guest_init(struct guest *g)
+{
+    char *error;
+
+    memset(g, 0, sizeof *g);
+    g->mem = xzalloc(GUEST_SIZE);
+    vf_zc_guest_mem_init(&g->map);
+    error = vf_zc_guest_mem_add(&g->map, GUEST_BASE, GUEST_SIZE, g->mem);
+    ovs_assert(!error);
+    g->desc = gpa_to_ptr(g, desc_gpa());
+    g->avail = gpa_to_ptr(g, avail_gpa());
+    g->used = gpa_to_ptr(g, used_gpa());
+    g->next_buf = GUEST_BASE + 8192;
+}
+
+static void
+guest_destroy(struct guest *g)
+{
+    vf_zc_guest_mem_destroy(&g->map);
+    free(g->mem);
+}
+
+static void
+device_init(struct guest *g, struct vf_zc_vring *vq, bool event_idx,
+            bool indirect)
+{
+    bool ok = vf_zc_vring_init(vq, g->desc, g->avail, g->used, RING_SIZE,
+                               &g->map, event_idx, indirect, 0, 0);
+    ovs_assert(ok);
+}
+
+static uint64_t
+guest_alloc(struct guest *g, uint32_t len)
+{
+    uint64_t gpa = g->next_buf;
+
+    g->next_buf += ROUND_UP(len, 64);
+    ovs_assert(g->next_buf <= GUEST_BASE + GUEST_SIZE);
+    return gpa;
+}
+
+/* Writes a chain of 'n' descriptors of the given lengths and returns its
+ * head; does not make it available. */
+static uint16_t
+guest_write_chain(struct guest *g, int n, const uint32_t *lens, bool writable)
+{
+    uint16_t head = g->next_desc;
+
+    for (int i = 0; i < n; i++) {
+        uint16_t d = (head + i) % RING_SIZE;
+
+        g->desc[d].addr = guest_alloc(g, lens[i]);
+        g->desc[d].len = lens[i];
+        g->desc[d].flags = ((writable ? VF_ZC_VRING_DESC_F_WRITE : 0)
+                            | (i + 1 < n ? VF_ZC_VRING_DESC_F_NEXT : 0));
+        g->desc[d].next = (d + 1) % RING_SIZE;
+    }
+    g->next_desc = (head + n) % RING_SIZE;
+    return head;
+}
+
+static void
+guest_make_available(struct guest *g, uint16_t head)
+{
+    g->avail->ring[g->avail_idx % RING_SIZE] = head;
+    g->avail_idx++;
+    g->avail->idx = g->avail_idx;
+}
+
+static uint16_t
+guest_post(struct guest *g, int n, const uint32_t *lens, bool writable)
+{
+    uint16_t head = guest_write_chain(g, n, lens, writable);
+
+    guest_make_available(g, head);
+    return head;
+}
+
+static struct vf_zc_vring_used_elem
+guest_get_used(struct guest *g)
+{
+    ovs_assert(g->used->idx != g->last_used);
+    return g->used->ring[g->last_used++ % RING_SIZE];
+}
+
+static void
+fill_pattern(uint8_t *p, size_t n, unsigned int seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        p[i] = (uint8_t) (seed + i * 7);
+    }
+}
+
+/* Guest memory map. */
+
+static void
+test_guest_mem(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static uint8_t a[4096], b[4096];
+    struct vf_zc_guest_mem mem;
+    char *error;
+
+    vf_zc_guest_mem_init(&mem);
+    ovs_assert(!vf_zc_guest_mem_add(&mem, 0x1000, 4096, a));
+    /* Adjacent in the guest, not in the host. */
+    ovs_assert(!vf_zc_guest_mem_add(&mem, 0x2000, 4096, b));
+
+    ovs_assert(vf_zc_guest_mem_translate(&mem, 0x1000, 4096) == a);
+    ovs_assert(vf_zc_guest_mem_translate(&mem, 0x1fff, 1) == a + 4095);
+    ovs_assert(vf_zc_guest_mem_translate(&mem, 0x2000, 1) == b);
+    ovs_assert(vf_zc_guest_mem_translate(&mem, 0x1800, 0) == a + 0x800);
+    printf("inside one region: ok\n");
+
+    ovs_assert(!vf_zc_guest_mem_translate(&mem, 0x1fff, 2));
+    ovs_assert(!vf_zc_guest_mem_translate(&mem, 0x1000, 8192));
+    printf("straddling two regions: refused\n");
+
+    ovs_assert(!vf_zc_guest_mem_translate(&mem, 0x0fff, 1));
+    ovs_assert(!vf_zc_guest_mem_translate(&mem, 0x3000, 1));
+    ovs_assert(!vf_zc_guest_mem_translate(&mem, 0x2fff, 2));
+    ovs_assert(!vf_zc_guest_mem_translate(&mem, 0x3000, 0));
+    printf("outside every region: refused\n");
+
+    ovs_assert(!vf_zc_guest_mem_translate(&mem, 0x1000, UINT64_MAX));
+    ovs_assert(!vf_zc_guest_mem_translate(&mem, UINT64_MAX, 2));
+    ovs_assert(!vf_zc_guest_mem_translate(&mem, 0x1800, UINT64_MAX - 0x7ff));
+    printf("lengths that wrap: refused\n");
+
+    error = vf_zc_guest_mem_add(&mem, 0x2800, 4096, a);
+    printf("%s\n", error);
+    free(error);
+    error = vf_zc_guest_mem_add(&mem, 0x9000, 0, a);
+    printf("%s\n", error);
+    free(error);
+    error = vf_zc_guest_mem_add(&mem, UINT64_MAX - 10, 4096, a);
+    printf("%s\n", error);
+    free(error);
+    vf_zc_guest_mem_destroy(&mem);
+}
+
+/* Receive. */
+
+static void
+test_rx(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    uint32_t len2k = 2048;
+    uint8_t pkt[100];
+    struct vf_zc_seg seg = { pkt, sizeof pkt };
+    struct vf_zc_virtio_net_hdr *hdr;
+    struct vf_zc_vring_used_elem e;
+    struct vf_zc_vring vq;
+    struct guest g;
+    uint16_t head;
+
+    guest_init(&g);
+    device_init(&g, &vq, false, false);
+
+    ovs_assert(vf_zc_net_rx_copy(&vq, 12, true, 0, &seg, 1)
+               == VF_ZC_NET_RX_NO_BUFFERS);
+    printf("no buffers: packet refused, ring unchanged\n");
+
+    head = guest_post(&g, 1, &len2k, true);
+    guest_post(&g, 1, &len2k, true);
+    ovs_assert(vf_zc_vring_avail_count(&vq) == 2);
+
+    fill_pattern(pkt, sizeof pkt, 1);
+    ovs_assert(vf_zc_net_rx_copy(&vq, 12, true,
+                                 VF_ZC_VIRTIO_NET_HDR_F_DATA_VALID,
+                                 &seg, 1) == VF_ZC_NET_RX_OK);
+    ovs_assert(g.used->idx == 0);     /* Not published yet. */
+    vf_zc_vring_publish(&vq);
+    e = guest_get_used(&g);
+    ovs_assert(e.id == head && e.len == 12 + sizeof pkt);
+    hdr = gpa_to_ptr(&g, g.desc[head].addr);
+    ovs_assert(hdr->num_buffers == 1);
+    ovs_assert(hdr->flags == VF_ZC_VIRTIO_NET_HDR_F_DATA_VALID);
+    ovs_assert(!memcmp(hdr + 1, pkt, sizeof pkt));
+    printf("one packet, one buffer: used len %"PRIu32", num_buffers %d\n",
+           e.len, hdr->num_buffers);
+
+    ovs_assert(vf_zc_vring_in_flight(&vq) == 0);
+    ovs_assert(vf_zc_vring_avail_count(&vq) == 1);
+    guest_destroy(&g);
+}
+
+static void
+test_rx_mergeable(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    uint32_t len1k = 1024;
+    uint8_t pkt[3000], copy[3000];
+    /* The packet arrives in three pieces of odd sizes. */
+    struct vf_zc_seg segs[3] = {
+        { pkt, 1 }, { pkt + 1, 1500 }, { pkt + 1501, 1499 },
+    };
+    struct vf_zc_virtio_net_hdr *hdr;
+    struct vf_zc_vring vq;
+    struct guest g;
+    uint16_t heads[4];
+    size_t ofs = 0;
+
+    guest_init(&g);
+    device_init(&g, &vq, false, false);
+    for (int i = 0; i < 4; i++) {
+        heads[i] = guest_post(&g, 1, &len1k, true);
+    }
+    fill_pattern(pkt, sizeof pkt, 3);
+    ovs_assert(vf_zc_net_rx_copy(&vq, 12, true, 0, segs, 3)
+               == VF_ZC_NET_RX_OK);
+    vf_zc_vring_publish(&vq);
+
+    hdr = gpa_to_ptr(&g, g.desc[heads[0]].addr);
+    ovs_assert(hdr->num_buffers == 3);
+    for (int i = 0; i < 3; i++) {
+        struct vf_zc_vring_used_elem e = guest_get_used(&g);
+        uint8_t *buf = gpa_to_ptr(&g, g.desc[e.id].addr);
+        size_t skip = i ? 0 : 12;
+
+        ovs_assert(e.id == heads[i]);
+        printf("buffer %d: %"PRIu32" bytes\n", i, e.len);
+        memcpy(copy + ofs, buf + skip, e.len - skip);
+        ofs += e.len - skip;
+    }
+    ovs_assert(ofs == sizeof pkt && !memcmp(copy, pkt, sizeof pkt));
+    printf("3000-byte packet over %d buffers, intact\n", hdr->num_buffers);
+
+    /* One buffer left: a 2000-byte packet does not fit; nothing changes. */
+    segs[0].len = 2000;
+    ovs_assert(vf_zc_net_rx_copy(&vq, 12, true, 0, segs, 1)
+               == VF_ZC_NET_RX_NO_BUFFERS);
+    ovs_assert(vf_zc_vring_in_flight(&vq) == 0);
+    ovs_assert(vf_zc_vring_avail_count(&vq) == 1);
+    printf("not enough buffers: refused, ring unchanged\n");
+    guest_destroy(&g);
+}
+
+static void
+test_rx_not_mergeable(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    uint32_t lens[3] = { 10, 500, 1000 };
+    uint8_t pkt[1400];
+    struct vf_zc_seg seg = { pkt, 1400 };
+    struct vf_zc_vring_used_elem e;
+    struct vf_zc_vring vq;
+    struct guest g;
+
+    guest_init(&g);
+    device_init(&g, &vq, false, false);
+    /* One chain of three buffers: 1510 bytes, room for 10 + 1400. */
+    guest_post(&g, 3, lens, true);
+    fill_pattern(pkt, sizeof pkt, 5);
+
+    seg.len = 1501;
+    ovs_assert(vf_zc_net_rx_copy(&vq, 10, false, 0, &seg, 1)
+               == VF_ZC_NET_RX_TOO_BIG);
+    ovs_assert(vf_zc_vring_avail_count(&vq) == 1);
+    printf("packet larger than the buffer: refused, ring unchanged\n");
+
+    seg.len = 1400;
+    ovs_assert(vf_zc_net_rx_copy(&vq, 10, false, 0, &seg, 1)
+               == VF_ZC_NET_RX_OK);
+    vf_zc_vring_publish(&vq);
+    e = guest_get_used(&g);
+    printf("packet in a chain of 3 descriptors: used len %"PRIu32"\n",
+           e.len);
+    ovs_assert(!memcmp(gpa_to_ptr(&g, g.desc[1].addr), pkt, 500));
+    ovs_assert(!memcmp(gpa_to_ptr(&g, g.desc[2].addr), pkt + 500, 900));
+    guest_destroy(&g);
+}
+
+/* Transmit. */
+
+static void
+test_tx(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    uint32_t lens[3] = { 12, 700, 300 };
+    uint8_t out[1000], expect[1000];
+    struct vf_zc_chain chain;
+    struct vf_zc_vring vq;
+    struct guest g;
+    uint16_t head;
+
+    guest_init(&g);
+    device_init(&g, &vq, false, false);
+    ovs_assert(vf_zc_vring_pop(&vq, false, &chain) == VF_ZC_VRING_EMPTY);
+
+    head = guest_post(&g, 3, lens, false);
+    fill_pattern(gpa_to_ptr(&g, g.desc[1].addr), 700, 9);
+    fill_pattern(gpa_to_ptr(&g, g.desc[2].addr), 300, 9 + 700 * 7);
+    fill_pattern(expect, 1000, 9);
+
+    ovs_assert(vf_zc_vring_pop(&vq, false, &chain) == VF_ZC_VRING_OK);
+    ovs_assert(chain.head == head && chain.len == 1012 && chain.n_iov == 3);
+    ovs_assert(vf_zc_chain_copy_out(&chain, 12, out, sizeof out) == 1000);
+    ovs_assert(!memcmp(out, expect, sizeof out));
+    printf("3-descriptor packet: %"PRIu32" bytes, payload intact\n",
+           chain.len);
+
+    vf_zc_vring_push(&vq, chain.head, 0);
+    vf_zc_vring_publish(&vq);
+    ovs_assert(guest_get_used(&g).id == head);
+    ovs_assert(vf_zc_vring_pop(&vq, false, &chain) == VF_ZC_VRING_EMPTY);
+    printf("returned through the used ring\n");
+    guest_destroy(&g);
+}
+
+static void
+test_indirect(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct vf_zc_vring_desc *table;
+    struct vf_zc_chain chain;
+    struct vf_zc_vring vq;
+    struct guest g;
+    uint64_t table_gpa;
+
+    guest_init(&g);
+    device_init(&g, &vq, false, true);
+
+    table_gpa = guest_alloc(&g, 4 * sizeof *table);
+    table = gpa_to_ptr(&g, table_gpa);
+    for (int i = 0; i < 4; i++) {
+        table[i].addr = guest_alloc(&g, 100);
+        table[i].len = 100;
+        table[i].flags = i < 3 ? VF_ZC_VRING_DESC_F_NEXT : 0;
+        table[i].next = i + 1;
+    }
+    g.desc[5].addr = table_gpa;
+    g.desc[5].len = 4 * sizeof *table;
+    g.desc[5].flags = VF_ZC_VRING_DESC_F_INDIRECT;
+    guest_make_available(&g, 5);
+
+    ovs_assert(vf_zc_vring_pop(&vq, false, &chain) == VF_ZC_VRING_OK);
+    ovs_assert(chain.head == 5 && chain.n_iov == 4 && chain.len == 400);
+    printf("indirect table of 4: head %"PRIu16", %"PRIu32" bytes\n",
+           chain.head, chain.len);
+    guest_destroy(&g);
+}
+
+/* Notifications. */
+
+static void
+test_notify(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    uint32_t len = 256;
+    struct vf_zc_chain chain;
+    struct vf_zc_vring vq;
+    struct guest g;
+    uint16_t *used_event;
+
+    /* Without event index: the flag decides. */
+    guest_init(&g);
+    device_init(&g, &vq, false, false);
+    guest_post(&g, 1, &len, true);
+    guest_post(&g, 1, &len, true);
+    ovs_assert(vf_zc_vring_pop(&vq, true, &chain) == VF_ZC_VRING_OK);
+    vf_zc_vring_push(&vq, chain.head, 0);
+    vf_zc_vring_publish(&vq);
+    g.avail->flags = VF_ZC_VRING_AVAIL_F_NO_INTERRUPT;
+    ovs_assert(!vf_zc_vring_needs_notify(&vq));
+    ovs_assert(vf_zc_vring_pop(&vq, true, &chain) == VF_ZC_VRING_OK);
+    vf_zc_vring_push(&vq, chain.head, 0);
+    vf_zc_vring_publish(&vq);
+    g.avail->flags = 0;
+    ovs_assert(vf_zc_vring_needs_notify(&vq));
+    ovs_assert(!vf_zc_vring_needs_notify(&vq));   /* Nothing new. */
+    printf("no event index: NO_INTERRUPT respected, one notification per "
+           "burst\n");
+
+    vf_zc_vring_suppress_kicks(&vq);
+    ovs_assert(g.used->flags == VF_ZC_VRING_USED_F_NO_NOTIFY);
+    guest_destroy(&g);
+
+    /* With event index: notify when used_event is passed. */
+    guest_init(&g);
+    device_init(&g, &vq, true, false);
+    used_event = &g.avail->ring[RING_SIZE];
+    for (int i = 0; i < 6; i++) {
+        guest_post(&g, 1, &len, true);
+    }
+    *used_event = 2;            /* Wake me when entry 2 is used. */
+    for (int round = 0; round < 3; round++) {
+        ovs_assert(vf_zc_vring_pop(&vq, true, &chain) == VF_ZC_VRING_OK);
+        vf_zc_vring_push(&vq, chain.head, 0);
+        vf_zc_vring_publish(&vq);
+        printf("event index: used %"PRIu16", used_event %"PRIu16": %s\n",
+               g.used->idx, *used_event,
+               vf_zc_vring_needs_notify(&vq) ? "notify" : "quiet");
+    }
+    /* 3 used, signalled at 3: used_event 2 was passed already. */
+    for (int round = 0; round < 2; round++) {
+        ovs_assert(vf_zc_vring_pop(&vq, true, &chain) == VF_ZC_VRING_OK);
+        vf_zc_vring_push(&vq, chain.head, 0);
+    }
+    vf_zc_vring_publish(&vq);
+    *used_event = 4;
+    printf("event index: used %"PRIu16", used_event %"PRIu16": %s\n",
+           g.used->idx, *used_event,
+           vf_zc_vring_needs_notify(&vq) ? "notify" : "quiet");
+    guest_destroy(&g);
+}
+
+/* Malformed rings: each case breaks the ring with a message, and a broken
+ * ring stays broken and does nothing. */
+
+enum malformation {
+    M_HEAD_RANGE, M_NEXT_RANGE, M_LOOP, M_OUTSIDE, M_WRAPS, M_STRADDLE,
+    M_AVAIL_JUMP, M_DIRECTION, M_INDIRECT_OFF, M_INDIRECT_NESTED,
+    M_INDIRECT_NEXT, M_INDIRECT_LEN, M_INDIRECT_OUTSIDE, M_TOO_LONG,
+    M_TOO_MANY,
+    N_MALFORMATIONS
+};
+
+static const char *const malformation_names[N_MALFORMATIONS] = {
+    "head-range", "next-range", "loop", "outside", "wraps", "straddle",
+    "avail-jump", "direction", "indirect-off", "indirect-nested",
+    "indirect-next", "indirect-len", "indirect-outside", "too-long",
+    "too-many",
+};
+
+static void
+malform(struct guest *g, enum malformation m)
+{
+    uint32_t lens[2] = { 64, 64 };
+    uint16_t head = guest_write_chain(g, 2, lens, false);
+    struct vf_zc_vring_desc *d = &g->desc[head];
+    struct vf_zc_vring_desc *table;
+    uint64_t table_gpa;
+
+    switch (m) {
+    case M_HEAD_RANGE:
+        head = RING_SIZE + 3;
+        break;
+    case M_NEXT_RANGE:
+        d[0].next = RING_SIZE;
+        break;
+    case M_LOOP:
+        d[1].flags |= VF_ZC_VRING_DESC_F_NEXT;
+        d[1].next = head;
+        break;
+    case M_OUTSIDE:
+        d[1].addr = GUEST_BASE + GUEST_SIZE;
+        break;
+    case M_WRAPS:
+        d[1].addr = UINT64_MAX - 16;
+        break;
+    case M_STRADDLE:
+        d[1].addr = GUEST_BASE + GUEST_SIZE - 32;
+        break;
+    case M_AVAIL_JUMP:
+        guest_make_available(g, head);
+        g->avail->idx += RING_SIZE;
+        return;
+    case M_DIRECTION:
+        d[1].flags |= VF_ZC_VRING_DESC_F_WRITE;
+        break;
+    case M_INDIRECT_OFF:
+    case M_INDIRECT_NESTED:
+    case M_INDIRECT_NEXT:
+    case M_INDIRECT_LEN:
+    case M_INDIRECT_OUTSIDE:
+        table_gpa = guest_alloc(g, 2 * sizeof *table);
+        table = gpa_to_ptr(g, table_gpa);
+        table[0].addr = guest_alloc(g, 64);
+        table[0].len = 64;
+        table[0].flags = 0;
+        d[0].addr = table_gpa;
+        d[0].len = 2 * sizeof *table;
+        d[0].flags = VF_ZC_VRING_DESC_F_INDIRECT;
+        if (m == M_INDIRECT_NESTED) {
+            table[0].addr = table_gpa;
+            table[0].len = 2 * sizeof *table;
+            table[0].flags = VF_ZC_VRING_DESC_F_INDIRECT;
+        } else if (m == M_INDIRECT_NEXT) {
+            d[0].flags |= VF_ZC_VRING_DESC_F_NEXT;
+        } else if (m == M_INDIRECT_LEN) {
+            d[0].len = 20;
+        } else if (m == M_INDIRECT_OUTSIDE) {
+            d[0].addr = GUEST_BASE - 64;
+        }
+        break;
+    case M_TOO_LONG:
+        /* Lengths that overflow 32 bits need buffers that big: add a region
+         * that is never touched, only translated. */
+        ovs_assert(!vf_zc_guest_mem_add(&g->map, UINT64_C(1) << 40,
+                                        UINT64_C(1) << 33, g->mem));
+        d[0].addr = UINT64_C(1) << 40;
+        d[0].len = UINT32_MAX;
+        d[1].addr = (UINT64_C(1) << 40) + UINT32_MAX;
+        d[1].len = 2;
+        break;
+    case M_TOO_MANY:
+        /* A chain of one buffer too many, through an indirect table. */
+        table_gpa = guest_alloc(g, (VF_ZC_CHAIN_MAX_IOV + 1) * sizeof *table);
+        table = gpa_to_ptr(g, table_gpa);
+        for (int i = 0; i <= VF_ZC_CHAIN_MAX_IOV; i++) {
+            table[i].addr = GUEST_BASE + 8192;
+            table[i].len = 1;
+            table[i].flags = (i < VF_ZC_CHAIN_MAX_IOV
+                              ? VF_ZC_VRING_DESC_F_NEXT : 0);
+            table[i].next = i + 1;
+        }
+        d[0].addr = table_gpa;
+        d[0].len = (VF_ZC_CHAIN_MAX_IOV + 1) * sizeof *table;
+        d[0].flags = VF_ZC_VRING_DESC_F_INDIRECT;
+        break;
+    case N_MALFORMATIONS:
+    default:
+        OVS_NOT_REACHED();
+    }
+    guest_make_available(g, head);
+}
+
+static void
+test_malformed(struct ovs_cmdl_context *ctx)
+{
+    uint32_t len = 64;
+
+    for (int m = 0; m < N_MALFORMATIONS; m++) {
+        struct vf_zc_chain chain;
+        struct vf_zc_vring vq;
+        struct guest g;
+
+        if (ctx->argc > 1 && strcmp(ctx->argv[1], malformation_names[m])) {
+            continue;
+        }
+
+        guest_init(&g);
+        device_init(&g, &vq, false, m != M_INDIRECT_OFF);
+        /* A good chain first, taken and returned, so that the bad one is
+         * not at the start of anything. */
+        guest_post(&g, 1, &len, false);
+        ovs_assert(vf_zc_vring_pop(&vq, false, &chain) == VF_ZC_VRING_OK);
+        vf_zc_vring_push(&vq, chain.head, 0);
+        vf_zc_vring_publish(&vq);
+
+        malform(&g, m);
+        ovs_assert(vf_zc_vring_pop(&vq, false, &chain)
+                   == VF_ZC_VRING_BROKEN);
+        printf("%s: %s\n", malformation_names[m], vq.error);
+
+        /* Broken stays broken, whatever the guest does next. */
+        guest_post(&g, 1, &len, false);
+        ovs_assert(vf_zc_vring_pop(&vq, false, &chain)
+                   == VF_ZC_VRING_BROKEN);
+        ovs_assert(vf_zc_vring_avail_count(&vq) == 0);
+        vf_zc_vring_push(&vq, 0, 0);
+        vf_zc_vring_publish(&vq);
+        ovs_assert(g.used->idx == 1);
+        ovs_assert(!vf_zc_vring_needs_notify(&vq));
+        guest_destroy(&g);
+    }
+}
+
+static void
+test_init(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    uint32_t sizes[] = { 0, 3, 100, 65536 };
+    struct vf_zc_vring vq;
+    struct guest g;
+
+    guest_init(&g);
+    for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+        ovs_assert(!vf_zc_vring_init(&vq, g.desc, g.avail, g.used, sizes[i],
+                                     &g.map, false, false, 0, 0));
+        printf("size %"PRIu32": %s\n", sizes[i], vq.error);
+    }
+    ovs_assert(!vf_zc_vring_init(&vq, g.desc, g.avail, g.used, RING_SIZE,
+                                 &g.map, false, false, 100, 50));
+    printf("resume: %s\n", vq.error);
+    ovs_assert(vf_zc_vring_init(&vq, g.desc, g.avail, g.used, RING_SIZE,
+                                &g.map, false, false, 70, 60));
+    printf("resume at avail 70, used 60: %"PRIu16" in flight\n",
+           vf_zc_vring_in_flight(&vq));
+    guest_destroy(&g);
+}
+
+static const struct ovs_cmdl_command commands[] = {
+    { "guest-mem", NULL, 0, 0, test_guest_mem, OVS_RO },
+    { "init", NULL, 0, 0, test_init, OVS_RO },
+    { "rx", NULL, 0, 0, test_rx, OVS_RO },
+    { "rx-mergeable", NULL, 0, 0, test_rx_mergeable, OVS_RO },
+    { "rx-not-mergeable", NULL, 0, 0, test_rx_not_mergeable, OVS_RO },
+    { "tx", NULL, 0, 0, test_tx, OVS_RO },
+    { "indirect", NULL, 0, 0, test_indirect, OVS_RO },
+    { "notify", NULL, 0, 0, test_notify, OVS_RO },
+    { "malformed", NULL, 0, 1, test_malformed, OVS_RO },
+    { NULL, NULL, 0, 0, NULL, OVS_RO },
+};
+
+static void
+test_vf_zc_vring_main(int argc, char *argv[])
+{
+    struct ovs_cmdl_context ctx = {
+        .argc = argc - 1,
+        .argv = argv + 1,
+    };
+
+    set_program_name(argv[0]);
+    ovs_cmdl_run_command(&ctx, commands);
+}
+
+OVSTEST_REGISTER("test-vf-zc-vring", test_vf_zc_vring_main);
