@@ -13,8 +13,9 @@ VF_ZC_PACKAGES="
     iproute2 iputils-ping kmod procps ethtool util-linux
 "
 
-# 2 MB hugepages to reserve: ovs-vswitchd plus a few testpmd guests.
-VF_ZC_HUGEPAGES=${VF_ZC_HUGEPAGES:-1536}
+# 2 MB hugepages to reserve (4 GB): ovs-vswitchd, two testpmd guests, and
+# the memory of a guest killed by a test that the next one reclaims.
+VF_ZC_HUGEPAGES=${VF_ZC_HUGEPAGES:-2048}
 
 vf_zc_say () {
     printf '\n==> %s\n' "$*"
