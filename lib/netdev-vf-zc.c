@@ -42,7 +42,9 @@
 #include "packets.h"
 #include "smap.h"
 #include "util.h"
+#include "vf-zc-guest-mem.h"
 #include "vf-zc-options.h"
+#include "vf-zc-relay.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
 
@@ -59,9 +61,12 @@ VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
  *     (vf_zc_vhost_ops), which record what the guest did and ask the main
  *     thread to reconfigure the port.
  *
- *   - PMD threads run the rxq and send functions.  dpif-netdev stops polling
- *     a port's rx queues before it calls reconfigure(), so reconfigure() may
- *     change what they use.
+ *   - PMD threads run the rxq and send functions, which relay through the
+ *     port's queue pairs (vf-zc-relay.h).  dpif-netdev stops polling a
+ *     port's rx queues before it calls reconfigure(), but send() may run at
+ *     any time, and the VF or the guest may go away at any time: control
+ *     threads therefore stop a queue pair (vf_zc_qp_stop(),
+ *     vf_zc_qp_set_vf()) before they change what it uses.
  *
  * 'vf_zc_mutex' protects 'vf_zc_ports' and is taken before any port's
  * 'mutex'.  Neither is ever held while a vhost-user socket is unregistered:
@@ -144,9 +149,19 @@ struct netdev_vf_zc {
     unsigned long *enabled_vrings OVS_GUARDED;  /* VF_ZC_MAX_VRINGS bits. */
     uint64_t guest_connections OVS_GUARDED;  /* Connections so far. */
 
-    /* Packets the pipeline sent to the port that did not reach the guest.
-     * PMD threads add, the main thread reads. */
-    atomic_uint64_t tx_dropped;
+    /* The relay.  VF_ZC_MAX_QUEUE_PAIRS queue pairs, for the life of the
+     * port; each protects itself (see vf-zc-relay.h). */
+    struct vf_zc_qp *qps;
+    atomic_int n_active_qps;            /* Queue pairs relaying with the
+                                         * guest; send() spreads over them. */
+
+    /* The guest's memory as the started queue pairs use it.  Rebuilt only
+     * while every queue pair is stopped. */
+    struct vf_zc_guest_mem guest_mem OVS_GUARDED;
+    bool guest_msg_pending OVS_GUARDED; /* A vhost-user message that changes
+                                         * rings or memory is being handled:
+                                         * do not start queue pairs. */
+    char *relay_error OVS_GUARDED;      /* Why the relay could not start. */
 };
 
 struct netdev_rxq_vf_zc {
@@ -252,6 +267,29 @@ vf_zc_vf_attach(const struct netdev_vf_zc *dev, const char *devargs,
     return NULL;
 }
 
+/* Stops every queue pair's use of the guest's rings.  Afterward the guest's
+ * memory may go away. */
+static void
+vf_zc_stop_guest_relay(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    atomic_store_relaxed(&dev->n_active_qps, 0);
+    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        vf_zc_qp_stop(&dev->qps[i]);
+    }
+}
+
+/* Stops every queue pair's use of the VF.  Afterward the VF may be stopped,
+ * reconfigured or closed. */
+static void
+vf_zc_stop_vf_relay(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        vf_zc_qp_set_vf(&dev->qps[i], dev->port_id, false, NULL, true);
+    }
+}
+
 /* Stops the VF and frees its queues, mempool and device, so that the same
  * devargs can be probed again, by this port or another. */
 static void
@@ -265,6 +303,7 @@ vf_zc_vf_detach(struct netdev_vf_zc *dev)
     if (port_id == VF_ZC_PORT_ID_INVALID) {
         return;
     }
+    vf_zc_stop_vf_relay(dev);
 
     if (dev->vf_started) {
         rte_eth_dev_stop(port_id);
@@ -352,6 +391,7 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
     struct rte_ether_addr mac;
     int socket_id, n_q, err;
 
+    vf_zc_stop_vf_relay(dev);
     if (dev->vf_started) {
         rte_eth_dev_stop(port_id);
         dev->vf_started = false;
@@ -551,6 +591,80 @@ vf_zc_vhost_unlock(struct netdev_vf_zc *dev)
     ovs_mutex_unlock(&vf_zc_mutex);
 }
 
+/* vhost-user requests (from the vhost-user specification) after which the
+ * guest's rings, memory, features or notification file descriptors may have
+ * changed.  The library processes them itself; vf-zc, which processes the
+ * rings, must stop using them first. */
+static bool
+vf_zc_vhost_request_changes_rings(uint32_t request)
+{
+    switch (request) {
+    case 2:     /* VHOST_USER_SET_FEATURES */
+    case 4:     /* VHOST_USER_RESET_OWNER */
+    case 5:     /* VHOST_USER_SET_MEM_TABLE */
+    case 6:     /* VHOST_USER_SET_LOG_BASE */
+    case 8:     /* VHOST_USER_SET_VRING_NUM */
+    case 9:     /* VHOST_USER_SET_VRING_ADDR */
+    case 10:    /* VHOST_USER_SET_VRING_BASE */
+    case 11:    /* VHOST_USER_GET_VRING_BASE */
+    case 12:    /* VHOST_USER_SET_VRING_KICK */
+    case 13:    /* VHOST_USER_SET_VRING_CALL */
+    case 18:    /* VHOST_USER_SET_VRING_ENABLE */
+    case 37:    /* VHOST_USER_ADD_MEM_REG */
+    case 38:    /* VHOST_USER_REM_MEM_REG */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Before the vhost library handles a message: stop the relay if the message
+ * may change what it uses, and keep it stopped until the message is handled.
+ * 'msg' starts with the vhost-user header, whose first member is the
+ * request. */
+static enum rte_vhost_msg_result
+vf_zc_pre_msg_handle(int vid, void *msg)
+{
+    uint32_t request;
+    struct netdev_vf_zc *dev;
+
+    memcpy(&request, msg, sizeof request);
+    if (vf_zc_vhost_request_changes_rings(request)) {
+        dev = vf_zc_vhost_lock(vid, "ring change");
+        if (dev) {
+            dev->guest_msg_pending = true;
+            vf_zc_stop_guest_relay(dev);
+            vf_zc_vhost_unlock(dev);
+        }
+    }
+    return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+/* After the vhost library handled a message: let the main thread restart the
+ * relay with the new rings. */
+static enum rte_vhost_msg_result
+vf_zc_post_msg_handle(int vid, void *msg)
+{
+    uint32_t request;
+    struct netdev_vf_zc *dev;
+
+    memcpy(&request, msg, sizeof request);
+    if (vf_zc_vhost_request_changes_rings(request)) {
+        dev = vf_zc_vhost_lock(vid, "ring change done");
+        if (dev) {
+            dev->guest_msg_pending = false;
+            netdev_request_reconfigure(&dev->up);
+            vf_zc_vhost_unlock(dev);
+        }
+    }
+    return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops vf_zc_vhost_msg_ops = {
+    .pre_msg_handle = vf_zc_pre_msg_handle,
+    .post_msg_handle = vf_zc_post_msg_handle,
+};
+
 static int
 vf_zc_new_connection(int vid)
 {
@@ -559,7 +673,14 @@ vf_zc_new_connection(int vid)
     if (!dev) {
         return -1;
     }
+    if (rte_vhost_extern_callback_register(vid, &vf_zc_vhost_msg_ops,
+                                           NULL)) {
+        VLOG_ERR("%s: could not register vhost-user message hooks; the "
+                 "relay cannot follow the guest's ring changes",
+                 netdev_get_name(&dev->up));
+    }
     dev->vid = vid;
+    dev->guest_msg_pending = false;
     dev->guest_state = VF_ZC_GUEST_CONNECTED;
     dev->guest_features = 0;
     dev->guest_connections++;
@@ -579,6 +700,8 @@ vf_zc_destroy_connection(int vid)
     if (!dev) {
         return;
     }
+    vf_zc_stop_guest_relay(dev);
+    dev->guest_msg_pending = false;
     dev->vid = -1;
     dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
     dev->guest_features = 0;
@@ -602,6 +725,7 @@ vf_zc_new_device(int vid)
     dev->vid = vid;
     dev->guest_state = VF_ZC_GUEST_READY;
     dev->guest_features = features;
+    dev->guest_msg_pending = false;
     VLOG_INFO("%s: guest ready: %"PRIu16" vrings, features %#"PRIx64,
               netdev_get_name(&dev->up), rte_vhost_get_vring_num(vid),
               features);
@@ -618,6 +742,8 @@ vf_zc_destroy_device(int vid)
     if (!dev) {
         return;
     }
+    /* The library unmaps the guest's memory once this returns. */
+    vf_zc_stop_guest_relay(dev);
     if (dev->guest_state == VF_ZC_GUEST_READY) {
         dev->guest_state = VF_ZC_GUEST_CONNECTED;
     }
@@ -636,6 +762,9 @@ vf_zc_vring_state_changed(int vid, uint16_t vring, int enable)
         return -1;
     }
     if (vring < VF_ZC_MAX_VRINGS) {
+        if (!enable) {
+            vf_zc_stop_guest_relay(dev);
+        }
         bitmap_set(dev->enabled_vrings, vring, enable);
         VLOG_DBG("%s: guest %s vring %"PRIu16, netdev_get_name(&dev->up),
                  enable ? "enabled" : "disabled", vring);
@@ -717,7 +846,12 @@ netdev_vf_zc_construct(struct netdev *netdev)
     dev->vid = -1;
     dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
     dev->enabled_vrings = bitmap_allocate(VF_ZC_MAX_VRINGS);
-    atomic_init(&dev->tx_dropped, 0);
+    dev->qps = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->qps);
+    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        vf_zc_qp_init(&dev->qps[i], i);
+    }
+    atomic_init(&dev->n_active_qps, 0);
+    vf_zc_guest_mem_init(&dev->guest_mem);
 
     netdev->n_rxq = 1;
     netdev->n_txq = 1;
@@ -740,6 +874,8 @@ netdev_vf_zc_destruct(struct netdev *netdev)
     ovs_mutex_lock(&vf_zc_mutex);
     ovs_list_remove(&dev->list_node);
     ovs_mutex_lock(&dev->mutex);
+    vf_zc_stop_guest_relay(dev);
+    vf_zc_stop_vf_relay(dev);
     path = dev->vhost_path;
     client = dev->vhost_client;
     dev->vhost_path = NULL;
@@ -757,6 +893,9 @@ netdev_vf_zc_destruct(struct netdev *netdev)
 
     vf_zc_options_destroy(&dev->opts);
     free(dev->vf_error);
+    free(dev->relay_error);
+    vf_zc_guest_mem_destroy(&dev->guest_mem);
+    free(dev->qps);
     bitmap_free(dev->enabled_vrings);
     ovs_mutex_destroy(&dev->mutex);
 }
@@ -820,6 +959,7 @@ vf_zc_set_vhost(struct netdev_vf_zc *dev, const char *path, bool client)
 
     ovs_mutex_lock(&vf_zc_mutex);
     ovs_mutex_lock(&dev->mutex);
+    vf_zc_stop_guest_relay(dev);
     old_path = dev->vhost_path;
     old_client = dev->vhost_client;
     dev->vhost_path = NULL;
@@ -962,12 +1102,92 @@ netdev_vf_zc_set_tx_multiq(struct netdev *netdev, unsigned int n_txq)
     return 0;
 }
 
+/* Rebuilds the map of the guest's memory from the vhost library's table.
+ * Every queue pair must be stopped. */
+static char *
+vf_zc_load_guest_mem(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct rte_vhost_memory *mem;
+    char *error = NULL;
+
+    vf_zc_guest_mem_destroy(&dev->guest_mem);
+    if (rte_vhost_get_mem_table(dev->vid, &mem)) {
+        return xstrdup("could not read the guest's memory table");
+    }
+    for (uint32_t i = 0; i < mem->nregions && !error; i++) {
+        const struct rte_vhost_mem_region *r = &mem->regions[i];
+
+        error = vf_zc_guest_mem_add(&dev->guest_mem, r->guest_phys_addr,
+                                    r->size,
+                                    (void *) (uintptr_t) r->host_user_addr);
+    }
+    free(mem);
+    return error;
+}
+
+/* Points the queue pairs at the VF as it is now. */
+static void
+vf_zc_start_vf_relay(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        vf_zc_qp_set_vf(&dev->qps[i], dev->port_id,
+                        dev->vf_started && i < dev->vf_n_rxq,
+                        dev->vf_mp, dev->opts.bypass);
+    }
+}
+
+/* (Re)starts the relay with the guest's rings: one queue pair for each pair
+ * of vrings the guest enabled, up to the VF's queue pairs. */
+static void
+vf_zc_start_guest_relay(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    int n_qp = MIN(dev->vf_n_rxq, dev->opts.n_rxq);
+    int n_active = 0;
+    char *error = NULL;
+
+    vf_zc_stop_guest_relay(dev);
+    free(dev->relay_error);
+    dev->relay_error = NULL;
+    if (dev->guest_state != VF_ZC_GUEST_READY || dev->guest_msg_pending
+        || !dev->vf_started) {
+        return;
+    }
+
+    error = vf_zc_load_guest_mem(dev);
+    for (int q = 0; !error && q < n_qp; q++) {
+        if (!bitmap_is_set(dev->enabled_vrings, 2 * q)
+            || !bitmap_is_set(dev->enabled_vrings, 2 * q + 1)) {
+            break;
+        }
+        error = vf_zc_qp_start(&dev->qps[q], dev->vid, &dev->guest_mem,
+                               dev->guest_features);
+        if (!error) {
+            n_active++;
+        }
+    }
+    if (error) {
+        VLOG_ERR("%s: cannot relay with the guest: %s",
+                 netdev_get_name(&dev->up), error);
+        vf_zc_stop_guest_relay(dev);
+        dev->relay_error = error;
+        n_active = 0;
+    } else if (n_active) {
+        VLOG_INFO("%s: relaying %d queue pairs", netdev_get_name(&dev->up),
+                  n_active);
+    }
+    atomic_store_relaxed(&dev->n_active_qps, n_active);
+}
+
 static int
 netdev_vf_zc_reconfigure(struct netdev *netdev)
 {
     struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
 
     ovs_mutex_lock(&dev->mutex);
+    vf_zc_stop_guest_relay(dev);
     if (dev->port_id != VF_ZC_PORT_ID_INVALID
         && (!dev->vf_started
             || dev->vf_n_rxq != dev->opts.n_rxq
@@ -984,6 +1204,9 @@ netdev_vf_zc_reconfigure(struct netdev *netdev)
                       dev->vf_n_rxq, dev->vf_mtu);
         }
     }
+
+    vf_zc_start_vf_relay(dev);
+    vf_zc_start_guest_relay(dev);
 
     /* One rx queue of the port per queue pair, so that PMD threads poll each
      * pair and the usual rx queue placement applies. */
@@ -1109,6 +1332,23 @@ netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
     smap_add_format(args, "guest-queue-pairs", "%d",
                     vf_zc_guest_queue_pairs(dev));
 
+    int n_active;
+    atomic_read_relaxed(&dev->n_active_qps, &n_active);
+    smap_add_format(args, "relay-queue-pairs", "%d", n_active);
+    if (dev->relay_error) {
+        smap_add(args, "relay-error", dev->relay_error);
+    }
+    for (int q = 0; q < n_active; q++) {
+        char error[160];
+
+        if (vf_zc_qp_get_ring_error(&dev->qps[q], error, sizeof error)) {
+            char *key = xasprintf("relay-error-qp%d", q);
+
+            smap_add(args, key, error);
+            free(key);
+        }
+    }
+
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -1188,16 +1428,103 @@ netdev_vf_zc_get_carrier(const struct netdev *netdev, bool *carrier)
     return 0;
 }
 
+static uint64_t
+read_counter(const atomic_uint64_t *c)
+{
+    uint64_t v;
+
+    atomic_read_relaxed(CONST_CAST(atomic_uint64_t *, c), &v);
+    return v;
+}
+
+/* Sums the counters of every queue pair into 'sum'. */
+struct vf_zc_totals {
+    uint64_t vf_to_guest_packets, vf_to_guest_bytes;
+    uint64_t pipeline_to_guest_packets, pipeline_to_guest_bytes;
+    uint64_t guest_to_vf_packets, guest_to_vf_bytes;
+    uint64_t guest_notifications;
+    uint64_t drops[VF_ZC_N_DROPS];
+};
+
+static void
+vf_zc_sum_stats(const struct netdev_vf_zc *dev, struct vf_zc_totals *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
+        const struct vf_zc_qp_stats *s = &dev->qps[q].stats;
+
+        sum->vf_to_guest_packets += read_counter(&s->vf_to_guest_packets);
+        sum->vf_to_guest_bytes += read_counter(&s->vf_to_guest_bytes);
+        sum->pipeline_to_guest_packets
+            += read_counter(&s->pipeline_to_guest_packets);
+        sum->pipeline_to_guest_bytes
+            += read_counter(&s->pipeline_to_guest_bytes);
+        sum->guest_to_vf_packets += read_counter(&s->guest_to_vf_packets);
+        sum->guest_to_vf_bytes += read_counter(&s->guest_to_vf_bytes);
+        sum->guest_notifications += read_counter(&s->guest_notifications);
+        for (int d = 0; d < VF_ZC_N_DROPS; d++) {
+            sum->drops[d] += read_counter(&s->drops[d]);
+        }
+    }
+}
+
+/* Interface statistics follow the vhost-user ports' convention: "tx" is into
+ * the VM, "rx" is from the VM. */
 static int
 netdev_vf_zc_get_stats(const struct netdev *netdev,
                        struct netdev_stats *stats)
 {
     struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
-    uint64_t tx_dropped;
+    struct vf_zc_totals t;
 
-    atomic_read_relaxed(&dev->tx_dropped, &tx_dropped);
+    vf_zc_sum_stats(dev, &t);
     memset(stats, 0, sizeof *stats);
-    stats->tx_dropped = tx_dropped;
+    stats->tx_packets = t.vf_to_guest_packets + t.pipeline_to_guest_packets;
+    stats->tx_bytes = t.vf_to_guest_bytes + t.pipeline_to_guest_bytes;
+    stats->tx_dropped = (t.drops[VF_ZC_DROP_NO_GUEST]
+                         + t.drops[VF_ZC_DROP_NO_BUFFER]
+                         + t.drops[VF_ZC_DROP_OVERSIZE]
+                         + t.drops[VF_ZC_DROP_RING_ERROR]);
+    stats->rx_packets = t.guest_to_vf_packets;
+    stats->rx_bytes = t.guest_to_vf_bytes;
+    stats->rx_dropped = (t.drops[VF_ZC_DROP_VF_TX_FULL]
+                         + t.drops[VF_ZC_DROP_GUEST_TX_ERROR]);
+    stats->rx_errors = t.drops[VF_ZC_DROP_GUEST_TX_ERROR];
+    return 0;
+}
+
+static int
+netdev_vf_zc_get_custom_stats(const struct netdev *netdev,
+                              struct netdev_custom_stats *custom)
+{
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
+    struct vf_zc_totals t;
+    size_t n = 0;
+
+    vf_zc_sum_stats(dev, &t);
+    custom->counters = xcalloc(7 + VF_ZC_N_DROPS, sizeof *custom->counters);
+
+#define VF_ZC_COUNTER(NAME, VALUE)                                      \
+    ovs_strlcpy(custom->counters[n].name, NAME,                        \
+                sizeof custom->counters[n].name);                      \
+    custom->counters[n++].value = VALUE;
+
+    VF_ZC_COUNTER("vf_to_guest_packets", t.vf_to_guest_packets);
+    VF_ZC_COUNTER("vf_to_guest_bytes", t.vf_to_guest_bytes);
+    VF_ZC_COUNTER("pipeline_to_guest_packets", t.pipeline_to_guest_packets);
+    VF_ZC_COUNTER("pipeline_to_guest_bytes", t.pipeline_to_guest_bytes);
+    VF_ZC_COUNTER("guest_to_vf_packets", t.guest_to_vf_packets);
+    VF_ZC_COUNTER("guest_to_vf_bytes", t.guest_to_vf_bytes);
+    VF_ZC_COUNTER("guest_notifications", t.guest_notifications);
+    for (int d = 0; d < VF_ZC_N_DROPS; d++) {
+        char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
+
+        snprintf(name, sizeof name, "dropped_%s", vf_zc_drop_name(d));
+        VF_ZC_COUNTER(name, t.drops[d]);
+    }
+#undef VF_ZC_COUNTER
+
+    custom->size = n;
     return 0;
 }
 
@@ -1217,19 +1544,19 @@ netdev_vf_zc_update_flags(struct netdev *netdev, enum netdev_flags off,
     return 0;
 }
 
-/* Packets that the pipeline outputs to the port.  Delivering them into the
- * guest is the relay's job; until the relay runs they are dropped, and
- * counted. */
+/* Packets that the pipeline outputs to the port go into the VM, through the
+ * receive ring of one of the queue pairs that relay (each queue pair
+ * serializes its ring between the relay and senders). */
 static int
-netdev_vf_zc_send(struct netdev *netdev, int qid OVS_UNUSED,
+netdev_vf_zc_send(struct netdev *netdev, int qid,
                   struct dp_packet_batch *batch,
                   bool concurrent_txq OVS_UNUSED)
 {
     struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
-    uint64_t orig;
+    int n_active;
 
-    atomic_add_relaxed(&dev->tx_dropped, dp_packet_batch_size(batch), &orig);
-    dp_packet_delete_batch(batch, true);
+    atomic_read_relaxed(&dev->n_active_qps, &n_active);
+    vf_zc_qp_deliver(&dev->qps[n_active ? qid % n_active : 0], batch);
     return 0;
 }
 
@@ -1258,14 +1585,36 @@ netdev_vf_zc_rxq_dealloc(struct netdev_rxq *rxq)
     free(netdev_rxq_vf_zc_cast(rxq));
 }
 
-/* Polled by a PMD thread for each queue pair.  The relay does not run yet,
- * so there is never anything for the pipeline. */
-static int
-netdev_vf_zc_rxq_recv(struct netdev_rxq *rxq OVS_UNUSED,
-                      struct dp_packet_batch *batch OVS_UNUSED,
-                      int *qfill OVS_UNUSED)
+static struct vf_zc_qp *
+vf_zc_rxq_qp(const struct netdev_rxq *rxq)
 {
-    return EAGAIN;
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(rxq->netdev);
+
+    return (rxq->queue_id < VF_ZC_MAX_QUEUE_PAIRS
+            ? &dev->qps[rxq->queue_id] : NULL);
+}
+
+/* The relay of the queue pair that this rx queue stands for, run by the PMD
+ * thread polling it. */
+static int
+netdev_vf_zc_rxq_bypass(struct netdev_rxq *rxq)
+{
+    struct vf_zc_qp *qp = vf_zc_rxq_qp(rxq);
+
+    return qp ? vf_zc_qp_relay(qp) : 0;
+}
+
+/* Packets from the VF for the pipeline: only with options:bypass=false. */
+static int
+netdev_vf_zc_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
+                      int *qfill)
+{
+    struct vf_zc_qp *qp = vf_zc_rxq_qp(rxq);
+
+    if (qfill) {
+        *qfill = 0;
+    }
+    return qp ? vf_zc_qp_recv(qp, batch) : EAGAIN;
 }
 
 static const struct netdev_class vf_zc_class = {
@@ -1286,6 +1635,7 @@ static const struct netdev_class vf_zc_class = {
     .set_mtu = netdev_vf_zc_set_mtu,
     .get_carrier = netdev_vf_zc_get_carrier,
     .get_stats = netdev_vf_zc_get_stats,
+    .get_custom_stats = netdev_vf_zc_get_custom_stats,
     .get_status = netdev_vf_zc_get_status,
     .update_flags = netdev_vf_zc_update_flags,
     .reconfigure = netdev_vf_zc_reconfigure,
@@ -1294,6 +1644,7 @@ static const struct netdev_class vf_zc_class = {
     .rxq_destruct = netdev_vf_zc_rxq_destruct,
     .rxq_dealloc = netdev_vf_zc_rxq_dealloc,
     .rxq_recv = netdev_vf_zc_rxq_recv,
+    .rxq_bypass = netdev_vf_zc_rxq_bypass,
 };
 
 void

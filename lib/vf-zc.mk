@@ -18,5 +18,7 @@ lib_libopenvswitch_la_SOURCES += \
 
 if DPDK_NETDEV
 lib_libopenvswitch_la_SOURCES += \
-	lib/netdev-vf-zc.c
+	lib/netdev-vf-zc.c \
+	lib/vf-zc-relay.c \
+	lib/vf-zc-relay.h
 endif

@@ -1,0 +1,114 @@
+/*
+ * Copyright (c) 2026 The vf-zc authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef VF_ZC_RELAY_H
+#define VF_ZC_RELAY_H 1
+
+/* The relay of one queue pair: VF queue Q and the guest's vrings 2Q (receive)
+ * and 2Q + 1 (transmit), in copy mode.
+ *
+ * Threads
+ * -------
+ *
+ * The PMD thread that polls the port's rx queue Q runs vf_zc_qp_relay()
+ * (and vf_zc_qp_recv() when packets from the VF go to the pipeline).  Any PMD
+ * thread may run vf_zc_qp_deliver() for packets the pipeline sends.  Control
+ * threads (the main thread, DPDK's vhost-events thread) start and stop the
+ * queue pair.
+ *
+ * 'lock' serializes everything that touches the guest's rings.  The relay
+ * only tries it, so a PMD thread never waits for a control thread; a control
+ * thread that stops the queue pair takes it, so it waits at most for one
+ * burst of a PMD thread.  Once vf_zc_qp_stop() returns, nothing touches the
+ * guest's rings or memory until the next vf_zc_qp_start(). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_spinlock.h>
+
+#include "ovs-atomic.h"
+#include "vf-zc-vring.h"
+
+struct dp_packet_batch;
+struct rte_mempool;
+struct vf_zc_guest_mem;
+
+/* Why packets were dropped. */
+enum vf_zc_drop {
+    VF_ZC_DROP_NO_GUEST,        /* No guest ring to deliver to. */
+    VF_ZC_DROP_NO_BUFFER,       /* The guest posted no receive buffer. */
+    VF_ZC_DROP_OVERSIZE,        /* Does not fit the guest's buffers. */
+    VF_ZC_DROP_RING_ERROR,      /* The guest's ring is broken. */
+    VF_ZC_DROP_VF_TX_FULL,      /* The VF's transmit queue is full. */
+    VF_ZC_DROP_GUEST_TX_ERROR,  /* Malformed packet from the guest. */
+    VF_ZC_N_DROPS
+};
+
+const char *vf_zc_drop_name(enum vf_zc_drop);
+
+/* Counters of one queue pair.  Written by PMD threads with relaxed atomics,
+ * read by the main thread. */
+struct vf_zc_qp_stats {
+    atomic_uint64_t vf_to_guest_packets;
+    atomic_uint64_t vf_to_guest_bytes;
+    atomic_uint64_t pipeline_to_guest_packets;
+    atomic_uint64_t pipeline_to_guest_bytes;
+    atomic_uint64_t guest_to_vf_packets;
+    atomic_uint64_t guest_to_vf_bytes;
+    atomic_uint64_t guest_notifications;
+    atomic_uint64_t drops[VF_ZC_N_DROPS];
+};
+
+struct vf_zc_qp {
+    /* Set once by vf_zc_qp_init(). */
+    uint16_t qid;               /* Queue pair number. */
+
+    rte_spinlock_t lock;
+
+    /* Written by control threads with 'lock' held; read by the relay with
+     * 'lock' held. */
+    uint16_t port_id;           /* The VF. */
+    bool vf_ready;              /* The VF's queue 'qid' runs. */
+    bool guest_ready;           /* The rings below may be used. */
+    bool bypass;                /* VF packets go straight to the guest. */
+    int vid;                    /* vhost device, if 'guest_ready'. */
+    int rx_callfd, tx_callfd;   /* Guest notification eventfds, or -1. */
+    size_t hdr_len;             /* virtio-net header size. */
+    bool mergeable;             /* VIRTIO_NET_F_MRG_RXBUF. */
+    struct rte_mempool *mp;     /* For copies from the guest to the VF. */
+    struct vf_zc_vring rxq;     /* Guest receive ring (vring 2 * qid). */
+    struct vf_zc_vring txq;     /* Guest transmit ring (vring 2 * qid + 1). */
+    bool broken_reported;       /* A broken ring was logged. */
+
+    struct vf_zc_qp_stats stats;
+};
+
+void vf_zc_qp_init(struct vf_zc_qp *, uint16_t qid);
+void vf_zc_qp_set_vf(struct vf_zc_qp *, uint16_t port_id, bool ready,
+                     struct rte_mempool *, bool bypass);
+char *vf_zc_qp_start(struct vf_zc_qp *, int vid,
+                     const struct vf_zc_guest_mem *, uint64_t features)
+    OVS_WARN_UNUSED_RESULT;
+void vf_zc_qp_stop(struct vf_zc_qp *);
+
+int vf_zc_qp_relay(struct vf_zc_qp *);
+int vf_zc_qp_recv(struct vf_zc_qp *, struct dp_packet_batch *);
+void vf_zc_qp_deliver(struct vf_zc_qp *, struct dp_packet_batch *);
+
+bool vf_zc_qp_get_ring_error(struct vf_zc_qp *, char *buf, size_t size);
+
+#endif /* vf-zc-relay.h */
