@@ -1481,10 +1481,14 @@ netdev_vf_zc_get_stats(const struct netdev *netdev,
     memset(stats, 0, sizeof *stats);
     stats->tx_packets = t.vf_to_guest_packets + t.pipeline_to_guest_packets;
     stats->tx_bytes = t.vf_to_guest_bytes + t.pipeline_to_guest_bytes;
+    /* Drops on the way into the VM count as tx_dropped, on the way out of it
+     * as rx_dropped.  A bad guest buffer can be either way: tx, where the
+     * guest posts most buffers. */
     stats->tx_dropped = (t.drops[VF_ZC_DROP_NO_GUEST]
                          + t.drops[VF_ZC_DROP_NO_BUFFER]
                          + t.drops[VF_ZC_DROP_OVERSIZE]
-                         + t.drops[VF_ZC_DROP_RING_ERROR]);
+                         + t.drops[VF_ZC_DROP_RING_ERROR]
+                         + t.drops[VF_ZC_DROP_BAD_BUFFER]);
     stats->rx_packets = t.guest_to_vf_packets;
     stats->rx_bytes = t.guest_to_vf_bytes;
     stats->rx_dropped = (t.drops[VF_ZC_DROP_VF_TX_FULL]

@@ -42,6 +42,7 @@ static const char *const drop_names[VF_ZC_N_DROPS] = {
     [VF_ZC_DROP_NO_BUFFER] = "no_guest_buffer",
     [VF_ZC_DROP_OVERSIZE] = "oversize",
     [VF_ZC_DROP_RING_ERROR] = "guest_ring_error",
+    [VF_ZC_DROP_BAD_BUFFER] = "guest_bad_buffer",
     [VF_ZC_DROP_VF_TX_FULL] = "vf_tx_full",
     [VF_ZC_DROP_GUEST_TX_ERROR] = "guest_tx_error",
 };
@@ -219,6 +220,9 @@ count_rx_result(struct vf_zc_qp *qp, enum vf_zc_net_rx_result result,
     case VF_ZC_NET_RX_TOO_BIG:
         count_drop(qp, VF_ZC_DROP_OVERSIZE, 1);
         break;
+    case VF_ZC_NET_RX_BAD_BUFFER:
+        count_drop(qp, VF_ZC_DROP_BAD_BUFFER, 1);
+        break;
     case VF_ZC_NET_RX_BROKEN:
         count_drop(qp, VF_ZC_DROP_RING_ERROR, 1);
         break;
@@ -282,10 +286,17 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
     int taken = 0;
 
     while (n < NETDEV_MAX_BURST) {
+        enum vf_zc_vring_status status;
         struct rte_mbuf *m;
         uint32_t len;
 
-        if (vf_zc_vring_pop(&qp->txq, false, &chain) != VF_ZC_VRING_OK) {
+        status = vf_zc_vring_pop(&qp->txq, false, &chain);
+        if (status == VF_ZC_VRING_BAD_CHAIN) {
+            taken++;
+            vf_zc_vring_push(&qp->txq, chain.head, 0);
+            count_drop(qp, VF_ZC_DROP_BAD_BUFFER, 1);
+            continue;
+        } else if (status != VF_ZC_VRING_OK) {
             break;
         }
         m = rte_pktmbuf_alloc(qp->mp);

@@ -53,6 +53,7 @@ enum vf_zc_drop {
     VF_ZC_DROP_NO_BUFFER,       /* The guest posted no receive buffer. */
     VF_ZC_DROP_OVERSIZE,        /* Does not fit the guest's buffers. */
     VF_ZC_DROP_RING_ERROR,      /* The guest's ring is broken. */
+    VF_ZC_DROP_BAD_BUFFER,      /* A guest buffer was outside its memory. */
     VF_ZC_DROP_VF_TX_FULL,      /* The VF's transmit queue is full. */
     VF_ZC_DROP_GUEST_TX_ERROR,  /* Malformed packet from the guest. */
     VF_ZC_N_DROPS

@@ -101,10 +101,16 @@ vf_zc_net_rx_copy(struct vf_zc_vring *rxq, size_t hdr_len, bool mergeable,
             return VF_ZC_NET_RX_TOO_BIG;
         }
         status = vf_zc_vring_pop(rxq, true, &chains[n]);
-        if (status != VF_ZC_VRING_OK) {
-            if (status == VF_ZC_VRING_BROKEN) {
-                return VF_ZC_NET_RX_BROKEN;
+        if (status == VF_ZC_VRING_BAD_CHAIN) {
+            /* The chains before it cannot be given back for reuse without
+             * giving back this one too: return them all unused. */
+            for (size_t i = 0; i <= n; i++) {
+                vf_zc_vring_push(rxq, chains[i].head, 0);
             }
+            return VF_ZC_NET_RX_BAD_BUFFER;
+        } else if (status == VF_ZC_VRING_BROKEN) {
+            return VF_ZC_NET_RX_BROKEN;
+        } else if (status == VF_ZC_VRING_EMPTY) {
             vf_zc_vring_unpop(rxq, n);
             return VF_ZC_NET_RX_NO_BUFFERS;
         }

@@ -63,6 +63,9 @@ enum vf_zc_net_rx_result {
                                  * ring unchanged. */
     VF_ZC_NET_RX_TOO_BIG,       /* Without mergeable buffers, the packet does
                                  * not fit the next buffer: ring unchanged. */
+    VF_ZC_NET_RX_BAD_BUFFER,    /* A buffer was outside guest memory: the
+                                 * packet was dropped, and the buffers taken
+                                 * for it returned unused. */
     VF_ZC_NET_RX_BROKEN,        /* The ring is broken. */
 };
 

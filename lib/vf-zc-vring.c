@@ -63,6 +63,19 @@ vring_avail_event(const struct vf_zc_vring *vq)
     return (uint16_t *) &vq->used->ring[vq->size];
 }
 
+/* Takes the chain at 'head' as a bad chain. */
+static enum vf_zc_vring_status
+vring_bad_chain(struct vf_zc_vring *vq, struct vf_zc_chain *chain,
+                uint16_t head)
+{
+    chain->head = head;
+    chain->n_iov = 0;
+    chain->len = 0;
+    vq->last_avail_idx++;
+    vq->bad_chains++;
+    return VF_ZC_VRING_BAD_CHAIN;
+}
+
 /* Marks 'vq' broken for the reason given by 'format'.  Only the first reason
  * is kept: it is the one that explains the rest. */
 static enum vf_zc_vring_status OVS_PRINTF_FORMAT(2, 3)
@@ -146,8 +159,10 @@ vf_zc_vring_avail_count(struct vf_zc_vring *vq)
  *
  * Returns VF_ZC_VRING_OK if a chain was taken (the caller must return it
  * through vf_zc_vring_push() or give it back with vf_zc_vring_unpop()),
- * VF_ZC_VRING_EMPTY if none is available, VF_ZC_VRING_BROKEN if the ring is
- * broken, now or before. */
+ * VF_ZC_VRING_BAD_CHAIN if a chain was taken whose buffers are not all in
+ * guest memory (chain->head is set; the caller must return it with
+ * vf_zc_vring_push() and length 0), VF_ZC_VRING_EMPTY if none is available,
+ * VF_ZC_VRING_BROKEN if the ring is broken, now or before. */
 enum vf_zc_vring_status
 vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
                 struct vf_zc_chain *chain)
@@ -202,9 +217,7 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
             }
             table = vf_zc_guest_mem_translate(vq->mem, d.addr, d.len);
             if (!table) {
-                return vring_break(vq, "indirect table at %#"PRIx64" "
-                                   "(%"PRIu32" bytes) is outside guest "
-                                   "memory", d.addr, d.len);
+                return vring_bad_chain(vq, chain, head);
             }
             table_size = d.len / sizeof *table;
             n_desc = 0;
@@ -222,9 +235,7 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
             uint8_t *p = vf_zc_guest_mem_translate(vq->mem, d.addr, d.len);
 
             if (!p) {
-                return vring_break(vq, "buffer at %#"PRIx64" (%"PRIu32" "
-                                   "bytes) in descriptor %"PRIu16" is "
-                                   "outside guest memory", d.addr, d.len, i);
+                return vring_bad_chain(vq, chain, head);
             }
             if (chain->n_iov >= VF_ZC_CHAIN_MAX_IOV) {
                 return vring_break(vq, "descriptor chain from %"PRIu16" has "

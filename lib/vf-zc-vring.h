@@ -31,8 +31,14 @@
  *   - every index, address, length and chain is bounded: descriptor indexes
  *     by the table they index, chains by the number of descriptors there are,
  *     buffers by the guest's memory regions, lengths by 32 bits;
- *   - the first violation marks the ring broken ('error' says why); a broken
- *     ring does nothing more, so the rest of the host carries on.
+ *   - a violation of the ring's structure (an index out of range, a loop, a
+ *     misplaced indirect table) marks the ring broken ('error' says why); a
+ *     broken ring does nothing more, so the rest of the host carries on;
+ *   - a chain whose buffers are not all in the guest's memory as the host
+ *     knows it is only a bad chain: it is given back unused, and the ring
+ *     goes on.  A front end may post buffers in memory it is just announcing
+ *     (a vhost-user SET_MEM_TABLE racing with the ring), so this is not
+ *     necessarily malice, and it harms no one.
  *
  * Thread safety: a struct vf_zc_vring is used by one thread at a time, the
  * one processing the ring.  The guest is the only other party.
@@ -126,6 +132,9 @@ struct vf_zc_vring {
     uint16_t signalled_used;    /* Used index at the last notification. */
     bool signalled_used_valid;
 
+    /* Chains refused because a buffer was outside guest memory. */
+    uint64_t bad_chains;
+
     /* Why the ring is broken, or empty if it is not. */
     char error[128];
 };
@@ -133,6 +142,8 @@ struct vf_zc_vring {
 enum vf_zc_vring_status {
     VF_ZC_VRING_OK,
     VF_ZC_VRING_EMPTY,          /* No buffer available now. */
+    VF_ZC_VRING_BAD_CHAIN,      /* Taken, but unusable: give it back unused
+                                 * with vf_zc_vring_push(head, 0). */
     VF_ZC_VRING_BROKEN,         /* See 'error'. */
 };
 
