@@ -10,7 +10,7 @@ VF_ZC_PACKAGES="
     openvswitch-source libdpdk-dev dpdk-dev dpdk
     libssl-dev libcap-ng-dev libnuma-dev libpcap-dev
     python3-sphinx
-    iproute2 iputils-ping kmod procps ethtool util-linux
+    iproute2 iputils-ping kmod procps ethtool util-linux netcat-openbsd
 "
 
 # 2 MB hugepages to reserve (4 GB): ovs-vswitchd, two testpmd guests, and
