@@ -41,6 +41,7 @@
 #include "ovs-thread.h"
 #include "packets.h"
 #include "smap.h"
+#include "unixctl.h"
 #include "util.h"
 #include "vf-zc-guest-mem.h"
 #include "vf-zc-options.h"
@@ -1651,8 +1652,72 @@ static const struct netdev_class vf_zc_class = {
     .rxq_bypass = netdev_vf_zc_rxq_bypass,
 };
 
+/* ovs-appctl vf-zc/show [PORT]. */
+
+static void
+vf_zc_show_port(struct netdev_vf_zc *dev, struct ds *s)
+    OVS_REQUIRES(vf_zc_mutex)
+{
+    struct smap status = SMAP_INITIALIZER(&status);
+    const struct smap_node **nodes;
+    int n_active;
+
+    ds_put_format(s, "%s:\n", netdev_get_name(&dev->up));
+    netdev_vf_zc_get_status(&dev->up, &status);
+    nodes = smap_sort(&status);
+    for (size_t i = 0; i < smap_count(&status); i++) {
+        ds_put_format(s, "  %s: %s\n", nodes[i]->key, nodes[i]->value);
+    }
+    free(nodes);
+    smap_destroy(&status);
+
+    struct netdev_custom_stats custom;
+    netdev_vf_zc_get_custom_stats(&dev->up, &custom);
+    ds_put_cstr(s, "  statistics:\n");
+    for (size_t i = 0; i < custom.size; i++) {
+        ds_put_format(s, "    %s: %"PRIu64"\n", custom.counters[i].name,
+                      custom.counters[i].value);
+    }
+    netdev_free_custom_stats_counters(&custom);
+
+    atomic_read_relaxed(&dev->n_active_qps, &n_active);
+    ovs_mutex_lock(&dev->mutex);
+    for (int q = 0; q < MAX(n_active, dev->vf_n_rxq)
+                    && q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
+        vf_zc_qp_format(&dev->qps[q], s);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+}
+
+static void
+vf_zc_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
+                   void *aux OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct netdev_vf_zc *dev;
+    bool found = false;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    LIST_FOR_EACH (dev, list_node, &vf_zc_ports) {
+        if (argc < 2 || !strcmp(argv[1], netdev_get_name(&dev->up))) {
+            vf_zc_show_port(dev, &s);
+            found = true;
+        }
+    }
+    ovs_mutex_unlock(&vf_zc_mutex);
+
+    if (argc >= 2 && !found) {
+        unixctl_command_reply_error(conn, "no such vf-zc port");
+    } else {
+        unixctl_command_reply(conn, ds_cstr(&s));
+    }
+    ds_destroy(&s);
+}
+
 void
 netdev_vf_zc_register(void)
 {
+    unixctl_command_register("vf-zc/show", "[port]", 0, 1,
+                             vf_zc_unixctl_show, NULL);
     netdev_register_provider(&vf_zc_class);
 }

@@ -27,6 +27,7 @@
 
 #include "dp-packet.h"
 #include "netdev.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
 #include "vf-zc-guest-mem.h"
@@ -62,6 +63,15 @@ stat_add(atomic_uint64_t *c, uint64_t n)
 
     atomic_read_relaxed(c, &v);
     atomic_store_relaxed(c, v + n);
+}
+
+static uint64_t
+read_stat(const atomic_uint64_t *c)
+{
+    uint64_t v;
+
+    atomic_read_relaxed(CONST_CAST(atomic_uint64_t *, c), &v);
+    return v;
 }
 
 static inline void
@@ -138,6 +148,7 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
     qp->hdr_len = vf_zc_virtio_net_hdr_len(features);
     qp->mergeable = features & (UINT64_C(1) << VIRTIO_NET_F_MRG_RXBUF);
     qp->broken_reported = false;
+    qp->poller[0] = '\0';
     qp->guest_ready = true;
     rte_spinlock_unlock(&qp->lock);
     return error;
@@ -354,6 +365,9 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
          * another PMD thread delivers into it: next time. */
         return 0;
     }
+    if (OVS_UNLIKELY(!qp->poller[0])) {
+        ovs_strlcpy(qp->poller, get_subprogram_name(), sizeof qp->poller);
+    }
     if (qp->vf_ready && qp->bypass) {
         n += relay_vf_to_guest(qp);
     }
@@ -439,4 +453,51 @@ vf_zc_qp_get_ring_error(struct vf_zc_qp *qp, char *buf, size_t size)
     }
     rte_spinlock_unlock(&qp->lock);
     return broken;
+}
+
+static void
+format_ring(struct ds *s, const char *name, const struct vf_zc_vring *vq)
+{
+    ds_put_format(s, "    guest %s ring: ", name);
+    if (vf_zc_vring_is_broken(vq)) {
+        ds_put_format(s, "BROKEN: %s\n", vq->error);
+        return;
+    }
+    ds_put_format(s, "size %"PRIu16", avail %"PRIu16" (taken up to "
+                  "%"PRIu16"), used %"PRIu16", in flight %"PRIu16
+                  ", bad chains %"PRIu64"\n",
+                  vq->size, *(const volatile uint16_t *) &vq->avail->idx,
+                  vq->last_avail_idx, vq->published_used_idx,
+                  vf_zc_vring_in_flight(vq), vq->bad_chains);
+}
+
+/* Describes 'qp' for vf-zc/show.  Control threads. */
+void
+vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
+{
+    rte_spinlock_lock(&qp->lock);
+    ds_put_format(s, "  queue pair %"PRIu16": VF queue %s, guest rings %s, "
+                  "polled by %s\n", qp->qid,
+                  qp->vf_ready ? "running" : "stopped",
+                  qp->guest_ready ? "relaying" : "stopped",
+                  qp->poller[0] ? qp->poller : "(not yet)");
+    if (qp->guest_ready) {
+        format_ring(s, "rx", &qp->rxq);
+        format_ring(s, "tx", &qp->txq);
+    }
+    rte_spinlock_unlock(&qp->lock);
+
+    ds_put_format(s, "    vf_to_guest: %"PRIu64" packets, guest_to_vf: "
+                  "%"PRIu64" packets, pipeline_to_guest: %"PRIu64" packets, "
+                  "notifications: %"PRIu64"\n",
+                  read_stat(&qp->stats.vf_to_guest_packets),
+                  read_stat(&qp->stats.guest_to_vf_packets),
+                  read_stat(&qp->stats.pipeline_to_guest_packets),
+                  read_stat(&qp->stats.guest_notifications));
+    ds_put_cstr(s, "    dropped:");
+    for (int d = 0; d < VF_ZC_N_DROPS; d++) {
+        ds_put_format(s, " %s %"PRIu64, vf_zc_drop_name(d),
+                      read_stat(&qp->stats.drops[d]));
+    }
+    ds_put_char(s, '\n');
 }

@@ -94,6 +94,8 @@ struct vf_zc_qp {
     struct vf_zc_vring rxq;     /* Guest receive ring (vring 2 * qid). */
     struct vf_zc_vring txq;     /* Guest transmit ring (vring 2 * qid + 1). */
     bool broken_reported;       /* A broken ring was logged. */
+    char poller[32];            /* Name of the PMD thread relaying, recorded
+                                 * at its first burst after a start. */
 
     struct vf_zc_qp_stats stats;
 };
@@ -111,5 +113,8 @@ int vf_zc_qp_recv(struct vf_zc_qp *, struct dp_packet_batch *);
 void vf_zc_qp_deliver(struct vf_zc_qp *, struct dp_packet_batch *);
 
 bool vf_zc_qp_get_ring_error(struct vf_zc_qp *, char *buf, size_t size);
+
+struct ds;
+void vf_zc_qp_format(struct vf_zc_qp *, struct ds *);
 
 #endif /* vf-zc-relay.h */
