@@ -361,51 +361,50 @@ vf_zc_vring_suppress_kicks(struct vf_zc_vring *vq)
     }
 }
 
-/* Copies 'len' bytes from 'src' into the buffers of 'chain', starting
- * 'offset' bytes in.  Returns the number of bytes copied, less than 'len' if
- * the chain is too short. */
-uint32_t
-vf_zc_chain_copy_in(const struct vf_zc_chain *chain, uint32_t offset,
-                    const void *src_, uint32_t len)
+/* Copies up to 'len' bytes between 'buf' and the buffers of 'chain',
+ * starting 'offset' bytes into the chain: into the chain if 'to_chain',
+ * out of it otherwise.  Returns the number of bytes copied. */
+static uint32_t
+chain_copy(const struct vf_zc_chain *chain, uint32_t offset, uint8_t *buf,
+           uint32_t len, bool to_chain)
 {
-    const uint8_t *src = src_;
     uint32_t done = 0;
 
     for (size_t i = 0; i < chain->n_iov && done < len; i++) {
         const struct vf_zc_iov *iov = &chain->iov[i];
+        uint32_t n;
 
         if (offset >= iov->len) {
             offset -= iov->len;
             continue;
         }
-        uint32_t n = MIN(iov->len - offset, len - done);
-        memcpy(iov->base + offset, src + done, n);
+        n = MIN(iov->len - offset, len - done);
+        if (to_chain) {
+            memcpy(iov->base + offset, buf + done, n);
+        } else {
+            memcpy(buf + done, iov->base + offset, n);
+        }
         done += n;
         offset = 0;
     }
     return done;
 }
 
+/* Copies 'len' bytes from 'src' into the buffers of 'chain', starting
+ * 'offset' bytes in.  Returns the number of bytes copied, less than 'len' if
+ * the chain is too short. */
+uint32_t
+vf_zc_chain_copy_in(const struct vf_zc_chain *chain, uint32_t offset,
+                    const void *src, uint32_t len)
+{
+    return chain_copy(chain, offset, CONST_CAST(void *, src), len, true);
+}
+
 /* Copies up to 'len' bytes from the buffers of 'chain', starting 'offset'
  * bytes in, to 'dst'.  Returns the number of bytes copied. */
 uint32_t
 vf_zc_chain_copy_out(const struct vf_zc_chain *chain, uint32_t offset,
-                     void *dst_, uint32_t len)
+                     void *dst, uint32_t len)
 {
-    uint8_t *dst = dst_;
-    uint32_t done = 0;
-
-    for (size_t i = 0; i < chain->n_iov && done < len; i++) {
-        const struct vf_zc_iov *iov = &chain->iov[i];
-
-        if (offset >= iov->len) {
-            offset -= iov->len;
-            continue;
-        }
-        uint32_t n = MIN(iov->len - offset, len - done);
-        memcpy(dst + done, iov->base + offset, n);
-        done += n;
-        offset = 0;
-    }
-    return done;
+    return chain_copy(chain, offset, dst, len, false);
 }
