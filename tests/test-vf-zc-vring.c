@@ -30,6 +30,7 @@
 
 #include "command-line.h"
 #include "ovstest.h"
+#include "random.h"
 #include "util.h"
 #include "vf-zc-guest-mem.h"
 #include "vf-zc-virtio-net.h"
@@ -674,6 +675,81 @@ test_init(struct ovs_cmdl_context *ctx OVS_UNUSED)
     guest_destroy(&g);
 }
 
+/* Random rings: a guest that writes random descriptors, avail entries and
+ * indexes, over many rounds.  The engine may break the ring or refuse chains,
+ * but never crash, never hand out a buffer outside guest memory, and never
+ * return more chains than it took. */
+static void
+test_random(struct ovs_cmdl_context *ctx)
+{
+    int rounds = ctx->argc > 1 ? atoi(ctx->argv[1]) : 2000;
+    uint32_t seed = ctx->argc > 2 ? atoi(ctx->argv[2]) : 1;
+    int n_broken = 0, n_bad = 0, n_ok = 0;
+
+    for (int round = 0; round < rounds; round++) {
+        struct vf_zc_chain chain;
+        struct vf_zc_vring vq;
+        struct guest g;
+        int taken = 0;
+
+        guest_init(&g);
+        device_init(&g, &vq, random_range(2), random_range(2));
+        random_set_seed(seed + round);
+
+        /* Random descriptors, mostly pointing into guest memory. */
+        for (int i = 0; i < RING_SIZE; i++) {
+            uint32_t r = random_uint32();
+
+            g.desc[i].addr = (r & 1
+                              ? GUEST_BASE + random_range(GUEST_SIZE)
+                              : random_uint64());
+            g.desc[i].len = r & 2 ? random_range(4096) : random_uint32();
+            g.desc[i].flags = random_range(8);
+            g.desc[i].next = random_range(RING_SIZE + 2);
+        }
+        for (int i = 0; i < RING_SIZE + 1; i++) {
+            g.avail->ring[i] = random_range(RING_SIZE + 2);
+        }
+        g.avail->idx = random_range(4) ? random_range(RING_SIZE + 1)
+                                       : random_uint32();
+
+        for (int i = 0; i < 2 * RING_SIZE; i++) {
+            enum vf_zc_vring_status status;
+
+            status = vf_zc_vring_pop(&vq, random_range(2), &chain);
+            if (status == VF_ZC_VRING_OK) {
+                ovs_assert(chain.head < RING_SIZE);
+                ovs_assert(chain.n_iov <= VF_ZC_CHAIN_MAX_IOV);
+                for (int j = 0; j < chain.n_iov; j++) {
+                    ovs_assert(chain.iov[j].base >= g.mem);
+                    ovs_assert(chain.iov[j].base + chain.iov[j].len
+                               <= g.mem + GUEST_SIZE);
+                }
+                n_ok++;
+            } else if (status == VF_ZC_VRING_BAD_CHAIN) {
+                n_bad++;
+            } else {
+                break;
+            }
+            taken++;
+            vf_zc_vring_push(&vq, chain.head, 0);
+            if (random_range(3) == 0) {
+                vf_zc_vring_publish(&vq);
+                vf_zc_vring_needs_notify(&vq);
+            }
+        }
+        vf_zc_vring_publish(&vq);
+        ovs_assert(taken <= RING_SIZE);
+        ovs_assert(vf_zc_vring_in_flight(&vq) == 0);
+        n_broken += vf_zc_vring_is_broken(&vq);
+        guest_destroy(&g);
+    }
+    printf("%d random rings: no crash, every buffer inside guest memory "
+           "(%s chains taken, %s bad chains, %s rings broken)\n", rounds,
+           n_ok ? "some" : "no", n_bad ? "some" : "no",
+           n_broken ? "some" : "no");
+}
+
 static const struct ovs_cmdl_command commands[] = {
     { "guest-mem", NULL, 0, 0, test_guest_mem, OVS_RO },
     { "init", NULL, 0, 0, test_init, OVS_RO },
@@ -684,6 +760,7 @@ static const struct ovs_cmdl_command commands[] = {
     { "indirect", NULL, 0, 0, test_indirect, OVS_RO },
     { "notify", NULL, 0, 0, test_notify, OVS_RO },
     { "malformed", NULL, 0, 1, test_malformed, OVS_RO },
+    { "random", NULL, 0, 2, test_random, OVS_RO },
     { NULL, NULL, 0, 0, NULL, OVS_RO },
 };
 
