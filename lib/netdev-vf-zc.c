@@ -153,8 +153,12 @@ struct netdev_vf_zc {
     /* The relay.  VF_ZC_MAX_QUEUE_PAIRS queue pairs, for the life of the
      * port; each protects itself (see vf-zc-relay.h). */
     struct vf_zc_qp *qps;
-    atomic_int n_active_qps;            /* Queue pairs relaying with the
-                                         * guest; send() spreads over them. */
+    atomic_int n_active_qps;            /* Queue pairs relaying both ways with
+                                         * the guest; send() spreads over
+                                         * them. */
+    atomic_int n_guest_qps;             /* All queue pairs started with the
+                                         * guest, including guest-only ones
+                                         * beyond the VF's queues. */
 
     /* The guest's memory as the started queue pairs use it.  Rebuilt only
      * while every queue pair is stopped. */
@@ -275,6 +279,7 @@ vf_zc_stop_guest_relay(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
     atomic_store_relaxed(&dev->n_active_qps, 0);
+    atomic_store_relaxed(&dev->n_guest_qps, 0);
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
         vf_zc_qp_stop(&dev->qps[i]);
     }
@@ -287,7 +292,8 @@ vf_zc_stop_vf_relay(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
-        vf_zc_qp_set_vf(&dev->qps[i], dev->port_id, false, NULL, true);
+        vf_zc_qp_set_vf(&dev->qps[i], dev->port_id, 0, false, false, NULL,
+                        true);
     }
 }
 
@@ -852,6 +858,7 @@ netdev_vf_zc_construct(struct netdev *netdev)
         vf_zc_qp_init(&dev->qps[i], i);
     }
     atomic_init(&dev->n_active_qps, 0);
+    atomic_init(&dev->n_guest_qps, 0);
     vf_zc_guest_mem_init(&dev->guest_mem);
 
     netdev->n_rxq = 1;
@@ -1132,21 +1139,25 @@ static void
 vf_zc_start_vf_relay(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
+    int n_vf = MIN(dev->vf_n_rxq, dev->opts.n_rxq);
+
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
-        vf_zc_qp_set_vf(&dev->qps[i], dev->port_id,
-                        dev->vf_started && i < dev->vf_n_rxq,
+        vf_zc_qp_set_vf(&dev->qps[i], dev->port_id, n_vf ? i % n_vf : 0,
+                        dev->vf_started && n_vf, i < n_vf,
                         dev->vf_mp, dev->opts.bypass);
     }
 }
 
 /* (Re)starts the relay with the guest's rings: one queue pair for each pair
- * of vrings the guest enabled, up to the VF's queue pairs. */
+ * of vrings the guest enabled.  The first ones, up to the VF's queue pairs,
+ * relay both ways; the guest's extra ones, if any, transmit through the VF's
+ * queues too, so that nothing the guest sends is stranded. */
 static void
 vf_zc_start_guest_relay(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    int n_qp = MIN(dev->vf_n_rxq, dev->opts.n_rxq);
-    int n_active = 0;
+    int n_vf = MIN(dev->vf_n_rxq, dev->opts.n_rxq);
+    int n_started = 0;
     char *error = NULL;
 
     vf_zc_stop_guest_relay(dev);
@@ -1158,7 +1169,7 @@ vf_zc_start_guest_relay(struct netdev_vf_zc *dev)
     }
 
     error = vf_zc_load_guest_mem(dev);
-    for (int q = 0; !error && q < n_qp; q++) {
+    for (int q = 0; !error && n_vf && q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
         if (!bitmap_is_set(dev->enabled_vrings, 2 * q)
             || !bitmap_is_set(dev->enabled_vrings, 2 * q + 1)) {
             break;
@@ -1166,7 +1177,7 @@ vf_zc_start_guest_relay(struct netdev_vf_zc *dev)
         error = vf_zc_qp_start(&dev->qps[q], dev->vid, &dev->guest_mem,
                                dev->guest_features);
         if (!error) {
-            n_active++;
+            n_started++;
         }
     }
     if (error) {
@@ -1174,12 +1185,15 @@ vf_zc_start_guest_relay(struct netdev_vf_zc *dev)
                  netdev_get_name(&dev->up), error);
         vf_zc_stop_guest_relay(dev);
         dev->relay_error = error;
-        n_active = 0;
-    } else if (n_active) {
-        VLOG_INFO("%s: relaying %d queue pairs", netdev_get_name(&dev->up),
-                  n_active);
+        n_started = 0;
+    } else if (n_started) {
+        VLOG_INFO("%s: relaying %d queue pairs%s", netdev_get_name(&dev->up),
+                  MIN(n_started, n_vf),
+                  n_started > n_vf ? ", and the guest's extra ones' transmit"
+                  : "");
     }
-    atomic_store_relaxed(&dev->n_active_qps, n_active);
+    atomic_store_relaxed(&dev->n_guest_qps, n_started);
+    atomic_store_relaxed(&dev->n_active_qps, MIN(n_started, n_vf));
 }
 
 static int
@@ -1333,13 +1347,18 @@ netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
     smap_add_format(args, "guest-queue-pairs", "%d",
                     vf_zc_guest_queue_pairs(dev));
 
-    int n_active;
+    int n_active, n_guest;
     atomic_read_relaxed(&dev->n_active_qps, &n_active);
+    atomic_read_relaxed(&dev->n_guest_qps, &n_guest);
     smap_add_format(args, "relay-queue-pairs", "%d", n_active);
+    if (n_guest > n_active) {
+        smap_add_format(args, "relay-guest-only-qps", "%d",
+                        n_guest - n_active);
+    }
     if (dev->relay_error) {
         smap_add(args, "relay-error", dev->relay_error);
     }
-    for (int q = 0; q < n_active; q++) {
+    for (int q = 0; q < n_guest; q++) {
         char error[160];
 
         if (vf_zc_qp_get_ring_error(&dev->qps[q], error, sizeof error)) {
@@ -1599,14 +1618,29 @@ vf_zc_rxq_qp(const struct netdev_rxq *rxq)
             ? &dev->qps[rxq->queue_id] : NULL);
 }
 
-/* The relay of the queue pair that this rx queue stands for, run by the PMD
- * thread polling it. */
+/* The relay of the queue pair that this rx queue stands for, and of the
+ * guest-only queue pairs that share its VF queue, run by the PMD thread
+ * polling it. */
 static int
 netdev_vf_zc_rxq_bypass(struct netdev_rxq *rxq)
 {
+    struct netdev_vf_zc *dev = netdev_vf_zc_cast(rxq->netdev);
     struct vf_zc_qp *qp = vf_zc_rxq_qp(rxq);
+    int n_active, n_guest, n;
 
-    return qp ? vf_zc_qp_relay(qp) : 0;
+    if (!qp) {
+        return 0;
+    }
+    n = vf_zc_qp_relay(qp);
+
+    atomic_read_relaxed(&dev->n_active_qps, &n_active);
+    atomic_read_relaxed(&dev->n_guest_qps, &n_guest);
+    if (OVS_UNLIKELY(n_guest > n_active) && n_active) {
+        for (int q = rxq->queue_id + n_active; q < n_guest; q += n_active) {
+            n += vf_zc_qp_relay(&dev->qps[q]);
+        }
+    }
+    return n;
 }
 
 /* Packets from the VF for the pipeline: only with options:bypass=false. */
@@ -1680,7 +1714,7 @@ vf_zc_show_port(struct netdev_vf_zc *dev, struct ds *s)
     }
     netdev_free_custom_stats_counters(&custom);
 
-    atomic_read_relaxed(&dev->n_active_qps, &n_active);
+    atomic_read_relaxed(&dev->n_guest_qps, &n_active);
     ovs_mutex_lock(&dev->mutex);
     for (int q = 0; q < MAX(n_active, dev->vf_n_rxq)
                     && q < VF_ZC_MAX_QUEUE_PAIRS; q++) {

@@ -91,16 +91,19 @@ vf_zc_qp_init(struct vf_zc_qp *qp, uint16_t qid)
     rte_spinlock_init(&qp->lock);
 }
 
-/* Tells the queue pair which VF it relays with, whether the VF's queue runs,
- * which mempool backs copies to the VF, and whether VF packets bypass the
- * pipeline.  Once it returns with 'ready' false, the relay no longer touches
- * the VF.  Control threads. */
+/* Tells the queue pair which VF and VF queue it relays with, whether that
+ * queue runs, whether this queue pair receives from it, which mempool backs
+ * copies to the VF, and whether VF packets bypass the pipeline.  Once it
+ * returns with 'ready' false, the relay no longer touches the VF.  Control
+ * threads. */
 void
-vf_zc_qp_set_vf(struct vf_zc_qp *qp, uint16_t port_id, bool ready,
-                struct rte_mempool *mp, bool bypass)
+vf_zc_qp_set_vf(struct vf_zc_qp *qp, uint16_t port_id, uint16_t vf_queue,
+                bool ready, bool vf_rx, struct rte_mempool *mp, bool bypass)
 {
     rte_spinlock_lock(&qp->lock);
     qp->port_id = port_id;
+    qp->vf_queue = vf_queue;
+    qp->vf_rx = vf_rx;
     qp->vf_ready = ready && mp;
     qp->mp = mp;
     qp->bypass = bypass;
@@ -248,7 +251,7 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
     struct rte_mbuf *pkts[NETDEV_MAX_BURST];
     uint16_t n;
 
-    n = rte_eth_rx_burst(qp->port_id, qp->qid, pkts, NETDEV_MAX_BURST);
+    n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
     if (!n) {
         return 0;
     }
@@ -341,7 +344,7 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
         return taken;
     }
 
-    sent = rte_eth_tx_burst(qp->port_id, qp->qid, pkts, n);
+    sent = rte_eth_tx_burst(qp->port_id, qp->vf_queue, pkts, n);
     if (sent < n) {
         rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
         count_drop(qp, VF_ZC_DROP_VF_TX_FULL, n - sent);
@@ -368,7 +371,7 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
     if (OVS_UNLIKELY(!qp->poller[0])) {
         ovs_strlcpy(qp->poller, get_subprogram_name(), sizeof qp->poller);
     }
-    if (qp->vf_ready && qp->bypass) {
+    if (qp->vf_ready && qp->vf_rx && qp->bypass) {
         n += relay_vf_to_guest(qp);
     }
     if (qp->vf_ready && qp->guest_ready) {
@@ -388,9 +391,9 @@ vf_zc_qp_recv(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
     if (!rte_spinlock_trylock(&qp->lock)) {
         return EAGAIN;
     }
-    if (qp->vf_ready && !qp->bypass) {
+    if (qp->vf_ready && qp->vf_rx && !qp->bypass) {
         /* The VF's mempool makes each mbuf a dp_packet. */
-        n = rte_eth_rx_burst(qp->port_id, qp->qid,
+        n = rte_eth_rx_burst(qp->port_id, qp->vf_queue,
                              (struct rte_mbuf **) batch->packets,
                              NETDEV_MAX_BURST);
     }
@@ -476,9 +479,10 @@ void
 vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
 {
     rte_spinlock_lock(&qp->lock);
-    ds_put_format(s, "  queue pair %"PRIu16": VF queue %s, guest rings %s, "
-                  "polled by %s\n", qp->qid,
+    ds_put_format(s, "  queue pair %"PRIu16": VF queue %"PRIu16" %s%s, "
+                  "guest rings %s, polled by %s\n", qp->qid, qp->vf_queue,
                   qp->vf_ready ? "running" : "stopped",
+                  qp->vf_rx ? "" : " (transmit only)",
                   qp->guest_ready ? "relaying" : "stopped",
                   qp->poller[0] ? qp->poller : "(not yet)");
     if (qp->guest_ready) {

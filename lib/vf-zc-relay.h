@@ -17,8 +17,13 @@
 #ifndef VF_ZC_RELAY_H
 #define VF_ZC_RELAY_H 1
 
-/* The relay of one queue pair: VF queue Q and the guest's vrings 2Q (receive)
- * and 2Q + 1 (transmit), in copy mode.
+/* The relay of one queue pair: the guest's vrings 2Q (receive) and 2Q + 1
+ * (transmit), and a VF queue, in copy mode.
+ *
+ * Normally the VF queue is Q too.  A guest may enable more queue pairs than
+ * the VF has; the extra ones are "guest-only": they share VF queue Q mod N
+ * for transmit, so that whatever the guest sends on any of its queues reaches
+ * the VF, and only the primary queue pair of a VF queue receives from it.
  *
  * Threads
  * -------
@@ -83,7 +88,10 @@ struct vf_zc_qp {
     /* Written by control threads with 'lock' held; read by the relay with
      * 'lock' held. */
     uint16_t port_id;           /* The VF. */
-    bool vf_ready;              /* The VF's queue 'qid' runs. */
+    uint16_t vf_queue;          /* The VF queue pair this one uses. */
+    bool vf_ready;              /* The VF's queue 'vf_queue' runs. */
+    bool vf_rx;                 /* This queue pair receives from the VF (it
+                                 * is the primary one of 'vf_queue'). */
     bool guest_ready;           /* The rings below may be used. */
     bool bypass;                /* VF packets go straight to the guest. */
     int vid;                    /* vhost device, if 'guest_ready'. */
@@ -101,8 +109,9 @@ struct vf_zc_qp {
 };
 
 void vf_zc_qp_init(struct vf_zc_qp *, uint16_t qid);
-void vf_zc_qp_set_vf(struct vf_zc_qp *, uint16_t port_id, bool ready,
-                     struct rte_mempool *, bool bypass);
+void vf_zc_qp_set_vf(struct vf_zc_qp *, uint16_t port_id, uint16_t vf_queue,
+                     bool ready, bool vf_rx, struct rte_mempool *,
+                     bool bypass);
 char *vf_zc_qp_start(struct vf_zc_qp *, int vid,
                      const struct vf_zc_guest_mem *, uint64_t features)
     OVS_WARN_UNUSED_RESULT;
