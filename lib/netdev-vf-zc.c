@@ -1343,6 +1343,19 @@ netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
         ds_destroy(&names);
         smap_add_format(args, "guest-vrings", "%"PRIu16,
                         rte_vhost_get_vring_num(dev->vid));
+
+        /* The VM's MTU is offered to it by its VMM (QEMU's host_mtu), which
+         * tells the back end; vf-zc applies mtu_request to the VF only. */
+        uint16_t guest_mtu;
+        if (!rte_vhost_get_mtu(dev->vid, &guest_mtu)) {
+            smap_add_format(args, "guest-mtu", "%"PRIu16, guest_mtu);
+            if (guest_mtu > dev->mtu) {
+                smap_add_format(args, "guest-mtu-warning", "the guest's MTU "
+                                "%"PRIu16" exceeds the port's %d: larger "
+                                "frames from the guest are dropped",
+                                guest_mtu, dev->mtu);
+            }
+        }
     }
     smap_add_format(args, "guest-queue-pairs", "%d",
                     vf_zc_guest_queue_pairs(dev));
