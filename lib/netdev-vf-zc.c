@@ -625,45 +625,44 @@ vf_zc_vhost_request_changes_rings(uint32_t request)
     }
 }
 
-/* Before the vhost library handles a message: stop the relay if the message
- * may change what it uses, and keep it stopped until the message is handled.
+/* Around the vhost library's handling of a message that may change what the
+ * relay uses: before it ('done' false), stop the relay and keep it stopped;
+ * after it ('done' true), let the main thread restart it with the new rings.
  * 'msg' starts with the vhost-user header, whose first member is the
  * request. */
+static void
+vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
+{
+    struct netdev_vf_zc *dev;
+    uint32_t request;
+
+    memcpy(&request, msg, sizeof request);
+    if (!vf_zc_vhost_request_changes_rings(request)) {
+        return;
+    }
+    dev = vf_zc_vhost_lock(vid, done ? "ring change done" : "ring change");
+    if (dev) {
+        dev->guest_msg_pending = !done;
+        if (done) {
+            netdev_request_reconfigure(&dev->up);
+        } else {
+            vf_zc_stop_guest_relay(dev);
+        }
+        vf_zc_vhost_unlock(dev);
+    }
+}
+
 static enum rte_vhost_msg_result
 vf_zc_pre_msg_handle(int vid, void *msg)
 {
-    uint32_t request;
-    struct netdev_vf_zc *dev;
-
-    memcpy(&request, msg, sizeof request);
-    if (vf_zc_vhost_request_changes_rings(request)) {
-        dev = vf_zc_vhost_lock(vid, "ring change");
-        if (dev) {
-            dev->guest_msg_pending = true;
-            vf_zc_stop_guest_relay(dev);
-            vf_zc_vhost_unlock(dev);
-        }
-    }
+    vf_zc_vhost_msg_event(vid, msg, false);
     return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
-/* After the vhost library handled a message: let the main thread restart the
- * relay with the new rings. */
 static enum rte_vhost_msg_result
 vf_zc_post_msg_handle(int vid, void *msg)
 {
-    uint32_t request;
-    struct netdev_vf_zc *dev;
-
-    memcpy(&request, msg, sizeof request);
-    if (vf_zc_vhost_request_changes_rings(request)) {
-        dev = vf_zc_vhost_lock(vid, "ring change done");
-        if (dev) {
-            dev->guest_msg_pending = false;
-            netdev_request_reconfigure(&dev->up);
-            vf_zc_vhost_unlock(dev);
-        }
-    }
+    vf_zc_vhost_msg_event(vid, msg, true);
     return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 

@@ -217,29 +217,51 @@ deliver_one(struct vf_zc_qp *qp, const struct vf_zc_seg *segs, size_t n_segs)
                              segs, n_segs);
 }
 
+/* What became of a burst of packets into the guest, tallied locally and added
+ * to the queue pair's counters once per burst. */
+struct rx_tally {
+    uint64_t packets;
+    uint64_t bytes;
+    uint64_t drops[VF_ZC_N_DROPS];
+};
+
 static void
-count_rx_result(struct vf_zc_qp *qp, enum vf_zc_net_rx_result result,
-                atomic_uint64_t *packets, atomic_uint64_t *bytes,
-                uint32_t len)
-    OVS_REQUIRES(qp->lock)
+rx_tally_add(struct rx_tally *t, enum vf_zc_net_rx_result result,
+             uint32_t len)
 {
     switch (result) {
     case VF_ZC_NET_RX_OK:
-        stat_add(packets, 1);
-        stat_add(bytes, len);
+        t->packets++;
+        t->bytes += len;
         break;
     case VF_ZC_NET_RX_NO_BUFFERS:
-        count_drop(qp, VF_ZC_DROP_NO_BUFFER, 1);
+        t->drops[VF_ZC_DROP_NO_BUFFER]++;
         break;
     case VF_ZC_NET_RX_TOO_BIG:
-        count_drop(qp, VF_ZC_DROP_OVERSIZE, 1);
+        t->drops[VF_ZC_DROP_OVERSIZE]++;
         break;
     case VF_ZC_NET_RX_BAD_BUFFER:
-        count_drop(qp, VF_ZC_DROP_BAD_BUFFER, 1);
+        t->drops[VF_ZC_DROP_BAD_BUFFER]++;
         break;
     case VF_ZC_NET_RX_BROKEN:
-        count_drop(qp, VF_ZC_DROP_RING_ERROR, 1);
+        t->drops[VF_ZC_DROP_RING_ERROR]++;
         break;
+    }
+}
+
+static void
+rx_tally_flush(struct vf_zc_qp *qp, const struct rx_tally *t,
+               atomic_uint64_t *packets, atomic_uint64_t *bytes)
+    OVS_REQUIRES(qp->lock)
+{
+    if (t->packets) {
+        stat_add(packets, t->packets);
+        stat_add(bytes, t->bytes);
+    }
+    for (int d = 0; d < VF_ZC_N_DROPS; d++) {
+        if (t->drops[d]) {
+            count_drop(qp, d, t->drops[d]);
+        }
     }
 }
 
@@ -249,6 +271,7 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
 {
     struct rte_mbuf *pkts[NETDEV_MAX_BURST];
+    struct rx_tally tally;
     uint16_t n;
 
     n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
@@ -261,6 +284,7 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
         return n;
     }
 
+    memset(&tally, 0, sizeof tally);
     for (uint16_t i = 0; i < n; i++) {
         struct vf_zc_seg segs[VF_ZC_MAX_SEGS];
         enum vf_zc_net_rx_result result;
@@ -278,10 +302,11 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
         result = (n_segs < m->nb_segs
                   ? VF_ZC_NET_RX_TOO_BIG
                   : deliver_one(qp, segs, n_segs));
-        count_rx_result(qp, result, &qp->stats.vf_to_guest_packets,
-                        &qp->stats.vf_to_guest_bytes, m->pkt_len);
+        rx_tally_add(&tally, result, m->pkt_len);
     }
     rte_pktmbuf_free_bulk(pkts, n);
+    rx_tally_flush(qp, &tally, &qp->stats.vf_to_guest_packets,
+                   &qp->stats.vf_to_guest_bytes);
 
     vf_zc_vring_publish(&qp->rxq);
     notify_guest(qp, &qp->rxq, qp->rx_callfd);
@@ -418,16 +443,19 @@ vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
     if (!qp->guest_ready) {
         count_drop(qp, VF_ZC_DROP_NO_GUEST, dp_packet_batch_size(batch));
     } else {
+        struct rx_tally tally;
+
+        memset(&tally, 0, sizeof tally);
         DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
             struct vf_zc_seg seg = {
                 .data = dp_packet_data(packet),
                 .len = dp_packet_size(packet),
             };
 
-            count_rx_result(qp, deliver_one(qp, &seg, 1),
-                            &qp->stats.pipeline_to_guest_packets,
-                            &qp->stats.pipeline_to_guest_bytes, seg.len);
+            rx_tally_add(&tally, deliver_one(qp, &seg, 1), seg.len);
         }
+        rx_tally_flush(qp, &tally, &qp->stats.pipeline_to_guest_packets,
+                       &qp->stats.pipeline_to_guest_bytes);
         vf_zc_vring_publish(&qp->rxq);
         notify_guest(qp, &qp->rxq, qp->rx_callfd);
         report_broken(qp);
