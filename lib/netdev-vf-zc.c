@@ -130,6 +130,8 @@ struct netdev_vf_zc {
     char *vf_error OVS_GUARDED;         /* Why the VF is not running. */
     int vf_n_rxq OVS_GUARDED;           /* Queues configured on the VF. */
     int vf_n_txq OVS_GUARDED;
+    int vf_requested_n_rxq OVS_GUARDED; /* options:n_rxq when the VF was
+                                         * started (it may offer fewer). */
     int vf_mtu OVS_GUARDED;             /* MTU the VF was started with. */
     struct rte_mempool *vf_mp OVS_GUARDED;  /* The VF's RX buffers. */
     unsigned int vf_mp_generation OVS_GUARDED;  /* Makes mempool names
@@ -478,6 +480,7 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
     }
     dev->vf_started = true;
     dev->vf_n_rxq = dev->vf_n_txq = n_q;
+    dev->vf_requested_n_rxq = dev->opts.n_rxq;
     dev->vf_mtu = dev->mtu;
 
     /* Everything the NIC delivers to the VF is meant for the guest, whose
@@ -1204,7 +1207,7 @@ netdev_vf_zc_reconfigure(struct netdev *netdev)
     vf_zc_stop_guest_relay(dev);
     if (dev->port_id != VF_ZC_PORT_ID_INVALID
         && (!dev->vf_started
-            || dev->vf_n_rxq != dev->opts.n_rxq
+            || dev->vf_requested_n_rxq != dev->opts.n_rxq
             || dev->vf_mtu != dev->mtu)) {
         char *error = vf_zc_vf_start(dev);
 
