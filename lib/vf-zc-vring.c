@@ -169,6 +169,7 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
 {
     const struct vf_zc_vring_desc *table;
     uint32_t table_size, n_desc;
+    bool in_indirect = false;
     uint64_t len;
     uint16_t head, i;
 
@@ -205,7 +206,11 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
         read_desc(&table[i], &d);
 
         if (d.flags & VF_ZC_VRING_DESC_F_INDIRECT) {
-            if (!vq->indirect || table != vq->desc
+            /* Whether we are in an indirect table is a flag, not a pointer
+             * comparison: a guest may place an indirect table on top of the
+             * ring's own descriptor table, and a nested indirect descriptor
+             * there must not reset the walk forever. */
+            if (!vq->indirect || in_indirect
                 || d.flags & VF_ZC_VRING_DESC_F_NEXT) {
                 return vring_break(vq, "descriptor %"PRIu16" is an indirect "
                                    "descriptor where none may be", i);
@@ -220,6 +225,7 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
                 return vring_bad_chain(vq, chain, head);
             }
             table_size = d.len / sizeof *table;
+            in_indirect = true;
             n_desc = 0;
             i = 0;
             continue;

@@ -487,16 +487,16 @@ test_notify(struct ovs_cmdl_context *ctx OVS_UNUSED)
 enum malformation {
     M_HEAD_RANGE, M_NEXT_RANGE, M_LOOP, M_OUTSIDE, M_WRAPS, M_STRADDLE,
     M_AVAIL_JUMP, M_DIRECTION, M_INDIRECT_OFF, M_INDIRECT_NESTED,
-    M_INDIRECT_NEXT, M_INDIRECT_LEN, M_INDIRECT_OUTSIDE, M_TOO_LONG,
-    M_TOO_MANY,
+    M_INDIRECT_NEXT, M_INDIRECT_LEN, M_INDIRECT_OUTSIDE, M_INDIRECT_SELF,
+    M_TOO_LONG, M_TOO_MANY,
     N_MALFORMATIONS
 };
 
 static const char *const malformation_names[N_MALFORMATIONS] = {
     "head-range", "next-range", "loop", "outside", "wraps", "straddle",
     "avail-jump", "direction", "indirect-off", "indirect-nested",
-    "indirect-next", "indirect-len", "indirect-outside", "too-long",
-    "too-many",
+    "indirect-next", "indirect-len", "indirect-outside", "indirect-self",
+    "too-long", "too-many",
 };
 
 static void
@@ -559,6 +559,15 @@ malform(struct guest *g, enum malformation m)
         } else if (m == M_INDIRECT_OUTSIDE) {
             d[0].addr = GUEST_BASE - 64;
         }
+        break;
+    case M_INDIRECT_SELF:
+        /* An indirect table that is the ring's own descriptor table, whose
+         * first entry is this indirect descriptor again (found by the
+         * fuzzer: it used to loop forever). */
+        d[0].addr = desc_gpa();
+        d[0].len = RING_SIZE * sizeof *d;
+        d[0].flags = VF_ZC_VRING_DESC_F_INDIRECT;
+        g->desc[0] = d[0];
         break;
     case M_TOO_LONG:
         /* Lengths that overflow 32 bits need buffers that big: add a region

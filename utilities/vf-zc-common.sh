@@ -9,7 +9,7 @@ VF_ZC_PACKAGES="
     autoconf automake libtool make gcc pkg-config patch python3
     openvswitch-source libdpdk-dev dpdk-dev dpdk
     libssl-dev libcap-ng-dev libnuma-dev libpcap-dev
-    python3-sphinx
+    python3-sphinx clang libclang-rt-14-dev
     iproute2 iputils-ping kmod procps ethtool util-linux netcat-openbsd
 "
 
