@@ -1463,15 +1463,6 @@ netdev_vf_zc_get_carrier(const struct netdev *netdev, bool *carrier)
     return 0;
 }
 
-static uint64_t
-read_counter(const atomic_uint64_t *c)
-{
-    uint64_t v;
-
-    atomic_read_relaxed(CONST_CAST(atomic_uint64_t *, c), &v);
-    return v;
-}
-
 /* Sums the counters of every queue pair into 'sum'. */
 struct vf_zc_totals {
     uint64_t vf_to_guest_packets, vf_to_guest_bytes;
@@ -1488,17 +1479,17 @@ vf_zc_sum_stats(const struct netdev_vf_zc *dev, struct vf_zc_totals *sum)
     for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
         const struct vf_zc_qp_stats *s = &dev->qps[q].stats;
 
-        sum->vf_to_guest_packets += read_counter(&s->vf_to_guest_packets);
-        sum->vf_to_guest_bytes += read_counter(&s->vf_to_guest_bytes);
+        sum->vf_to_guest_packets += vf_zc_stat_read(&s->vf_to_guest_packets);
+        sum->vf_to_guest_bytes += vf_zc_stat_read(&s->vf_to_guest_bytes);
         sum->pipeline_to_guest_packets
-            += read_counter(&s->pipeline_to_guest_packets);
+            += vf_zc_stat_read(&s->pipeline_to_guest_packets);
         sum->pipeline_to_guest_bytes
-            += read_counter(&s->pipeline_to_guest_bytes);
-        sum->guest_to_vf_packets += read_counter(&s->guest_to_vf_packets);
-        sum->guest_to_vf_bytes += read_counter(&s->guest_to_vf_bytes);
-        sum->guest_notifications += read_counter(&s->guest_notifications);
+            += vf_zc_stat_read(&s->pipeline_to_guest_bytes);
+        sum->guest_to_vf_packets += vf_zc_stat_read(&s->guest_to_vf_packets);
+        sum->guest_to_vf_bytes += vf_zc_stat_read(&s->guest_to_vf_bytes);
+        sum->guest_notifications += vf_zc_stat_read(&s->guest_notifications);
         for (int d = 0; d < VF_ZC_N_DROPS; d++) {
-            sum->drops[d] += read_counter(&s->drops[d]);
+            sum->drops[d] += vf_zc_stat_read(&s->drops[d]);
         }
     }
 }

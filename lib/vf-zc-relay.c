@@ -65,15 +65,6 @@ stat_add(atomic_uint64_t *c, uint64_t n)
     atomic_store_relaxed(c, v + n);
 }
 
-static uint64_t
-read_stat(const atomic_uint64_t *c)
-{
-    uint64_t v;
-
-    atomic_read_relaxed(CONST_CAST(atomic_uint64_t *, c), &v);
-    return v;
-}
-
 static inline void
 count_drop(struct vf_zc_qp *qp, enum vf_zc_drop drop, uint64_t n)
 {
@@ -522,14 +513,14 @@ vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
     ds_put_format(s, "    vf_to_guest: %"PRIu64" packets, guest_to_vf: "
                   "%"PRIu64" packets, pipeline_to_guest: %"PRIu64" packets, "
                   "notifications: %"PRIu64"\n",
-                  read_stat(&qp->stats.vf_to_guest_packets),
-                  read_stat(&qp->stats.guest_to_vf_packets),
-                  read_stat(&qp->stats.pipeline_to_guest_packets),
-                  read_stat(&qp->stats.guest_notifications));
+                  vf_zc_stat_read(&qp->stats.vf_to_guest_packets),
+                  vf_zc_stat_read(&qp->stats.guest_to_vf_packets),
+                  vf_zc_stat_read(&qp->stats.pipeline_to_guest_packets),
+                  vf_zc_stat_read(&qp->stats.guest_notifications));
     ds_put_cstr(s, "    dropped:");
     for (int d = 0; d < VF_ZC_N_DROPS; d++) {
         ds_put_format(s, " %s %"PRIu64, vf_zc_drop_name(d),
-                      read_stat(&qp->stats.drops[d]));
+                      vf_zc_stat_read(&qp->stats.drops[d]));
     }
     ds_put_char(s, '\n');
 }

@@ -46,6 +46,7 @@
 #include <rte_spinlock.h>
 
 #include "ovs-atomic.h"
+#include "util.h"
 #include "vf-zc-vring.h"
 
 struct dp_packet_batch;
@@ -65,6 +66,16 @@ enum vf_zc_drop {
 };
 
 const char *vf_zc_drop_name(enum vf_zc_drop);
+
+/* Reads one of the counters below, from any thread. */
+static inline uint64_t
+vf_zc_stat_read(const atomic_uint64_t *c)
+{
+    uint64_t v;
+
+    atomic_read_relaxed(CONST_CAST(atomic_uint64_t *, c), &v);
+    return v;
+}
 
 /* Counters of one queue pair.  Written by PMD threads with relaxed atomics,
  * read by the main thread. */
