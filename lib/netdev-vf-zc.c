@@ -15,16 +15,25 @@
  */
 
 #include <config.h>
+
+/* rte_dev_dma_map() and rte_dev_dma_unmap(), to map guest memory for a VF
+ * in IOVA-as-VA mode, are experimental in DPDK 22.11. */
+#define ALLOW_EXPERIMENTAL_API 1
+
 #include "netdev-vf-zc.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/vfs.h>
 
+#include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_memory.h>
 #include <rte_mempool.h>
 #include <rte_vhost.h>
 
@@ -46,6 +55,7 @@
 #include "vf-zc-guest-mem.h"
 #include "vf-zc-options.h"
 #include "vf-zc-relay.h"
+#include "vf-zc-rxpool.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
 
@@ -88,7 +98,8 @@ VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
  * split rings only, no offloads yet.  Setting the feature set also tells the
  * vhost library that the port is not its built-in net backend. */
 #define VF_ZC_VIRTIO_FEATURES                   \
-    ((1ULL << VIRTIO_NET_F_MTU)                 \
+    ((1ULL << VIRTIO_NET_F_GUEST_CSUM)          \
+     | (1ULL << VIRTIO_NET_F_MTU)               \
      | (1ULL << VIRTIO_NET_F_MRG_RXBUF)         \
      | (1ULL << VIRTIO_NET_F_STATUS)            \
      | (1ULL << VIRTIO_NET_F_CTRL_VQ)           \
@@ -98,6 +109,13 @@ VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
      | (1ULL << VIRTIO_RING_F_EVENT_IDX)        \
      | (1ULL << VHOST_USER_F_PROTOCOL_FEATURES) \
      | (1ULL << VIRTIO_F_VERSION_1))
+
+/* Headers a zero-copy pool has beyond the VF ring it fills: a burst being
+ * relayed, and a burst a driver may take ahead. */
+#define VF_ZC_ZC_POOL_SLACK (2 * NETDEV_MAX_BURST)
+
+/* The hugetlbfs magic number, from <linux/magic.h>. */
+#define VF_ZC_HUGETLBFS_MAGIC 0x958458f6
 
 /* Number of vrings a guest can have: an RX and a TX ring per queue pair. */
 #define VF_ZC_MAX_VRINGS (2 * VF_ZC_MAX_QUEUE_PAIRS)
@@ -133,6 +151,9 @@ struct netdev_vf_zc {
     int vf_requested_n_rxq OVS_GUARDED; /* options:n_rxq when the VF was
                                          * started (it may offer fewer). */
     int vf_mtu OVS_GUARDED;             /* MTU the VF was started with. */
+    uint16_t vf_nb_rxd OVS_GUARDED;     /* Descriptors per VF RX queue in
+                                         * copy mode. */
+    int vf_socket_id OVS_GUARDED;
     struct rte_mempool *vf_mp OVS_GUARDED;  /* The VF's RX buffers. */
     unsigned int vf_mp_generation OVS_GUARDED;  /* Makes mempool names
                                                  * unique. */
@@ -169,6 +190,15 @@ struct netdev_vf_zc {
                                          * rings or memory is being handled:
                                          * do not start queue pairs. */
     char *relay_error OVS_GUARDED;      /* Why the relay could not start. */
+
+    /* Zero-copy receive: one pool per VF queue, created on first use and
+     * kept while the VF's MTU stays (vf-zc-rxpool.h).  Used by the queue
+     * pair of the same number. */
+    struct vf_zc_rxpool **zc_pools OVS_GUARDED;
+    char *zc_mem_error OVS_GUARDED;     /* Why the guest's memory cannot be
+                                         * given to the VF, or NULL. */
+    bool zc_dma_mapped OVS_GUARDED;     /* 'guest_mem' is DMA-mapped for the
+                                         * VF's device. */
 };
 
 struct netdev_rxq_vf_zc {
@@ -274,14 +304,25 @@ vf_zc_vf_attach(const struct netdev_vf_zc *dev, const char *devargs,
     return NULL;
 }
 
-/* Stops every queue pair's use of the guest's rings.  Afterward the guest's
- * memory may go away. */
+static void vf_zc_end_zero_copy(struct netdev_vf_zc *);
+static void vf_zc_dma_unmap(struct netdev_vf_zc *);
+static void vf_zc_start_vf_relay(struct netdev_vf_zc *);
+
+/* Stops every queue pair's use of the guest's rings, and the VF's use of the
+ * guest's buffers.  Afterward the guest's memory may go away. */
 static void
 vf_zc_stop_guest_relay(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
     atomic_store_relaxed(&dev->n_active_qps, 0);
     atomic_store_relaxed(&dev->n_guest_qps, 0);
+    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        vf_zc_qp_pause(&dev->qps[i]);
+    }
+    /* The buffers the VF holds go back to the rings before the rings say
+     * where they stopped. */
+    vf_zc_end_zero_copy(dev);
+    vf_zc_dma_unmap(dev);
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
         vf_zc_qp_stop(&dev->qps[i]);
     }
@@ -333,6 +374,10 @@ vf_zc_vf_detach(struct netdev_vf_zc *dev)
     /* Closing the port released every buffer its queues held. */
     rte_mempool_free(dev->vf_mp);
     dev->vf_mp = NULL;
+    for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
+        vf_zc_rxpool_destroy(dev->zc_pools[q]);
+        dev->zc_pools[q] = NULL;
+    }
 
     dev->vf_n_rxq = dev->vf_n_txq = 0;
     dev->hwaddr = eth_addr_zero;
@@ -482,6 +527,8 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
     dev->vf_n_rxq = dev->vf_n_txq = n_q;
     dev->vf_requested_n_rxq = dev->opts.n_rxq;
     dev->vf_mtu = dev->mtu;
+    dev->vf_nb_rxd = nb_rxd;
+    dev->vf_socket_id = socket_id;
 
     /* Everything the NIC delivers to the VF is meant for the guest, whose
      * MAC address the VF need not know.  Best effort: a VF that is not
@@ -495,6 +542,382 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
         memcpy(dev->hwaddr.ea, mac.addr_bytes, ETH_ADDR_LEN);
     }
     return NULL;
+}
+
+/* Zero-copy receive.
+ *
+ * A VF queue whose queue pair relays with the guest takes its receive
+ * buffers from the guest (vf-zc-rxpool.h) when zero copy is allowed and the
+ * guest's buffers suit it; otherwise from 'vf_mp', the copy path.  Switching
+ * a queue between the two means setting it up again, which needs the VF
+ * stopped, so both directions pause for a moment: vf_zc_begin_zero_copy()
+ * switches after the guest's rings start, vf_zc_end_zero_copy() switches back
+ * before they stop.  Setting a queue up again makes its driver release the
+ * buffers it holds; their descriptors then go back to the guest unused. */
+
+/* Frame size that each guest buffer must hold after the virtio-net header
+ * for zero copy: a whole frame of the VF's MTU, with one VLAN tag, since the
+ * VF queue has no scatter (see vf-zc-rxpool.h); the VF strips the CRC. */
+static uint32_t
+vf_zc_zc_frame_len(int mtu)
+{
+    return mtu + RTE_ETHER_HDR_LEN + VLAN_HEADER_LEN;
+}
+
+/* Returns why the port's queue pairs cannot receive in place, judging by its
+ * options and the guest's features and memory, or -1 if they may. */
+static int
+vf_zc_zc_refusal(const struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (!dev->opts.zero_copy) {
+        return VF_ZC_FALLBACK_DISABLED;
+    } else if (dev->guest_features & (UINT64_C(1) << VHOST_F_LOG_ALL)) {
+        /* vf-zc does not offer LOG_ALL yet, so this does not happen; if it
+         * did, the copy path would be the one to log its writes. */
+        return VF_ZC_FALLBACK_DIRTY_LOG;
+    } else if (dev->zc_mem_error) {
+        return VF_ZC_FALLBACK_TRANSLATION;
+    }
+    return -1;
+}
+
+/* Returns the zero-copy pool of VF queue 'q', for a VF ring of 'nb_rxd'
+ * descriptors, creating it if needed, or NULL. */
+static struct vf_zc_rxpool *
+vf_zc_zc_pool(struct netdev_vf_zc *dev, int q, uint16_t nb_rxd)
+    OVS_REQUIRES(dev->mutex)
+{
+    uint32_t data_size = vf_zc_zc_frame_len(dev->vf_mtu);
+    uint32_t n = nb_rxd + VF_ZC_ZC_POOL_SLACK;
+    struct vf_zc_rxpool *pool = dev->zc_pools[q];
+
+    if (pool && (pool->data_size != data_size || pool->n_hdrs < n)) {
+        vf_zc_rxpool_destroy(pool);
+        pool = dev->zc_pools[q] = NULL;
+    }
+    if (!pool) {
+        char name[RTE_MEMPOOL_NAMESIZE];
+
+        snprintf(name, sizeof name, "vfzc_g%"PRIu16"_%d_%u", dev->port_id, q,
+                 dev->vf_mp_generation++);
+        pool = vf_zc_rxpool_create(name, n, data_size, dev->vf_socket_id);
+        if (!pool) {
+            VLOG_WARN("%s: could not create zero-copy pool for VF queue %d: "
+                      "%s", netdev_get_name(&dev->up), q,
+                      rte_strerror(rte_errno));
+        }
+        dev->zc_pools[q] = pool;
+    }
+    return pool;
+}
+
+/* Number of descriptors a zero-copy VF queue gets from a guest ring of
+ * 'ring_size': half of it, so that the pipeline's packets to the guest
+ * still find buffers. */
+static uint16_t
+vf_zc_zc_nb_rxd(const struct netdev_vf_zc *dev, uint16_t ring_size)
+    OVS_REQUIRES(dev->mutex)
+{
+    uint16_t nb_rxd = MAX(1, MIN(VF_ZC_VF_RING_SIZE, ring_size / 2));
+
+    rte_eth_dev_adjust_nb_rx_tx_desc(dev->port_id, &nb_rxd, NULL);
+    return nb_rxd;
+}
+
+/* Sets up VF queue 'q' again with the copy path's buffers; its driver
+ * releases the buffers it held.  The VF must be stopped. */
+static int
+vf_zc_setup_copy_rxq(struct netdev_vf_zc *dev, int q)
+    OVS_REQUIRES(dev->mutex)
+{
+    int err = rte_eth_rx_queue_setup(dev->port_id, q, dev->vf_nb_rxd,
+                                     dev->vf_socket_id, NULL, dev->vf_mp);
+    if (err) {
+        VLOG_ERR("%s: could not set up RX queue %d of DPDK port %"PRIu16
+                 " for copying: %s", netdev_get_name(&dev->up), q,
+                 dev->port_id, rte_strerror(-err));
+    }
+    return err;
+}
+
+/* Starts the VF again after a switch, and the relay's use of it. */
+static void
+vf_zc_restart_vf(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    int err = rte_eth_dev_start(dev->port_id);
+
+    if (err) {
+        free(dev->vf_error);
+        dev->vf_error = xasprintf("could not start DPDK port %"PRIu16": %s",
+                                  dev->port_id, rte_strerror(-err));
+        VLOG_ERR("%s: %s", netdev_get_name(&dev->up), dev->vf_error);
+    } else {
+        dev->vf_started = true;
+    }
+    vf_zc_start_vf_relay(dev);
+}
+
+/* Moves every VF queue that receives into the guest's buffers back to the
+ * copy path, and gives the guest back every buffer the VF held, unused.
+ * The queue pairs must be paused (vf_zc_qp_pause()); the guest's memory must
+ * still be mapped. */
+static void
+vf_zc_end_zero_copy(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    bool any = false;
+
+    for (int q = 0; q < dev->vf_n_rxq; q++) {
+        any = any || dev->qps[q].zc;
+    }
+    if (!any) {
+        return;
+    }
+
+    /* The VF stops writing into guest memory before its queues are set up
+     * again (invariant 1 in the design). */
+    vf_zc_stop_vf_relay(dev);
+    if (dev->vf_started) {
+        rte_eth_dev_stop(dev->port_id);
+        dev->vf_started = false;
+    }
+    for (int q = 0; q < dev->vf_n_rxq; q++) {
+        struct vf_zc_rxpool *pool = dev->qps[q].zc;
+
+        if (pool) {
+            vf_zc_setup_copy_rxq(dev, q);
+            vf_zc_qp_set_zc(&dev->qps[q], NULL, false,
+                            VF_ZC_FALLBACK_FEW_BUFFERS, 0);
+            vf_zc_rxpool_detach(pool);
+            if (pool->lost) {
+                VLOG_ERR("%s: VF queue %d kept %"PRIu64" guest buffers "
+                         "after it was released", netdev_get_name(&dev->up),
+                         q, pool->lost);
+            }
+        }
+    }
+    vf_zc_restart_vf(dev);
+}
+
+/* Makes the guest's memory reachable by the VF: in IOVA-as-VA mode, maps it
+ * for DMA by the VF's device (software devices need nothing); in IOVA-as-PA
+ * mode, records the physical address of each page, which must be
+ * hugepage-backed so that it stays put.  Returns NULL on success, otherwise
+ * a malloc'ed message: the port then copies. */
+static char *
+vf_zc_dma_map(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct rte_vhost_memory *vmem;
+    struct rte_eth_dev_info info;
+    const char *bus;
+    char *error = NULL;
+
+    if (rte_eth_dev_info_get(dev->port_id, &info) || !info.device) {
+        return xstrdup("the VF's device is unknown");
+    }
+    bus = rte_bus_name(rte_dev_bus(info.device));
+    if (rte_eal_iova_mode() == RTE_IOVA_VA && strcmp(bus, "pci")) {
+        /* A software device (vdev) reaches memory by its virtual address. */
+        return NULL;
+    }
+    if (rte_vhost_get_mem_table(dev->vid, &vmem)) {
+        return xstrdup("could not read the guest's memory table");
+    }
+
+    for (uint32_t i = 0; i < vmem->nregions && !error; i++) {
+        const struct rte_vhost_mem_region *r = &vmem->regions[i];
+        struct statfs fs;
+        uint64_t pg;
+
+        if (fstatfs(r->fd, &fs) || fs.f_type != VF_ZC_HUGETLBFS_MAGIC) {
+            error = xasprintf("guest memory region %"PRIu32" is not "
+                              "hugepage-backed, so it cannot be pinned", i);
+            break;
+        }
+        pg = fs.f_bsize;
+
+        if (rte_eal_iova_mode() == RTE_IOVA_VA) {
+            int err = rte_extmem_register(r->mmap_addr, r->mmap_size, NULL,
+                                          0, pg);
+            if (err && rte_errno != EEXIST) {
+                error = xasprintf("could not register guest memory region "
+                                  "%"PRIu32": %s", i, rte_strerror(rte_errno));
+            } else if (rte_dev_dma_map(info.device, r->mmap_addr,
+                                       (uintptr_t) r->mmap_addr,
+                                       r->mmap_size)) {
+                error = xasprintf("could not map guest memory region "
+                                  "%"PRIu32" for DMA by the VF: %s", i,
+                                  rte_strerror(rte_errno));
+                rte_extmem_unregister(r->mmap_addr, r->mmap_size);
+            } else {
+                dev->zc_dma_mapped = true;
+            }
+        } else {
+            const struct vf_zc_guest_region *gr = &dev->guest_mem.regions[i];
+            size_t n = vf_zc_guest_region_n_pages(gr, pg);
+            uint64_t *pages = xmalloc(n * sizeof *pages);
+            uintptr_t first = (uintptr_t) gr->hva & ~(pg - 1);
+
+            for (size_t p = 0; p < n && !error; p++) {
+                pages[p] = rte_mem_virt2phy((void *) (first + p * pg));
+                if (pages[p] == RTE_BAD_PHYS_ADDR) {
+                    error = xasprintf("no physical address for guest memory "
+                                      "region %"PRIu32, i);
+                }
+            }
+            if (error) {
+                free(pages);
+            } else {
+                vf_zc_guest_mem_set_pages(&dev->guest_mem, i, pg, pages);
+            }
+        }
+    }
+    free(vmem);
+    return error;
+}
+
+/* Undoes vf_zc_dma_map() after the VF gave the guest's buffers back. */
+static void
+vf_zc_dma_unmap(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct rte_vhost_memory *vmem;
+    struct rte_eth_dev_info info;
+
+    if (!dev->zc_dma_mapped) {
+        return;
+    }
+    dev->zc_dma_mapped = false;
+    if (rte_eth_dev_info_get(dev->port_id, &info) || !info.device
+        || rte_vhost_get_mem_table(dev->vid, &vmem)) {
+        return;
+    }
+    /* The table is still the one mapped: its changes are handled after the
+     * relay, and this, stopped. */
+    for (uint32_t i = 0; i < vmem->nregions; i++) {
+        const struct rte_vhost_mem_region *r = &vmem->regions[i];
+
+        rte_dev_dma_unmap(info.device, r->mmap_addr,
+                          (uintptr_t) r->mmap_addr, r->mmap_size);
+        rte_extmem_unregister(r->mmap_addr, r->mmap_size);
+    }
+    free(vmem);
+}
+
+/* Moves each VF queue whose queue pair relays with the guest to the guest's
+ * buffers, where zero copy is allowed and the guest's buffers suit it, and
+ * records why not elsewhere.  The queue pairs' rings must be started. */
+static void
+vf_zc_begin_zero_copy(struct netdev_vf_zc *dev, int n_qps)
+    OVS_REQUIRES(dev->mutex)
+{
+    enum vf_zc_fallback why[VF_ZC_MAX_QUEUE_PAIRS];
+    struct vf_zc_rxpool *pools[VF_ZC_MAX_QUEUE_PAIRS];
+    uint16_t nb_rxd[VF_ZC_MAX_QUEUE_PAIRS];
+    bool eligible[VF_ZC_MAX_QUEUE_PAIRS];
+    int refusal = vf_zc_zc_refusal(dev);
+    bool any = false;
+
+    for (int q = 0; q < n_qps; q++) {
+        struct vf_zc_qp *qp = &dev->qps[q];
+
+        nb_rxd[q] = vf_zc_zc_nb_rxd(dev, qp->rxq.size);
+        pools[q] = refusal < 0 ? vf_zc_zc_pool(dev, q, nb_rxd[q]) : NULL;
+        why[q] = refusal >= 0 ? refusal : VF_ZC_FALLBACK_VF;
+        eligible[q] = (pools[q]
+                       && vf_zc_qp_peek(qp, pools[q], &why[q]) >= nb_rxd[q]);
+        if (eligible[q]) {
+            any = true;
+        } else if (why[q] != VF_ZC_FALLBACK_FEW_BUFFERS
+                   && why[q] != VF_ZC_FALLBACK_BUFFER_TOO_SMALL) {
+            /* Nothing the guest does changes this: no pool to recheck. */
+            pools[q] = NULL;
+        }
+    }
+
+    if (any) {
+        vf_zc_stop_vf_relay(dev);
+        for (int q = 0; q < n_qps; q++) {
+            vf_zc_qp_pause(&dev->qps[q]);
+        }
+        rte_eth_dev_stop(dev->port_id);
+        dev->vf_started = false;
+    }
+    for (int q = 0; q < n_qps; q++) {
+        struct vf_zc_qp *qp = &dev->qps[q];
+        bool active = false;
+
+        if (eligible[q]) {
+            /* The driver takes buffers from the pool as the queue is set
+             * up, or started, or as it receives. */
+            vf_zc_rxpool_attach(pools[q], &qp->rxq, &dev->guest_mem,
+                                qp->hdr_len);
+            int err = rte_eth_rx_queue_setup(dev->port_id, q, nb_rxd[q],
+                                             dev->vf_socket_id, NULL,
+                                             pools[q]->mp);
+            if (err) {
+                VLOG_WARN("%s: VF queue %d refused the guest's buffers: %s",
+                          netdev_get_name(&dev->up), q, rte_strerror(-err));
+                vf_zc_setup_copy_rxq(dev, q);
+                vf_zc_rxpool_detach(pools[q]);
+                pools[q] = NULL;
+                why[q] = VF_ZC_FALLBACK_VF;
+            } else {
+                active = true;
+            }
+        }
+        vf_zc_qp_set_zc(qp, pools[q], active, why[q], nb_rxd[q]);
+    }
+    if (any) {
+        vf_zc_restart_vf(dev);
+        if (!dev->vf_started) {
+            /* Perhaps the driver could not fill its ring at start: copy. */
+            for (int q = 0; q < n_qps; q++) {
+                vf_zc_qp_pause(&dev->qps[q]);
+            }
+            vf_zc_end_zero_copy(dev);
+        }
+        for (int q = 0; q < n_qps; q++) {
+            vf_zc_qp_resume(&dev->qps[q]);
+        }
+    }
+}
+
+/* Describes zero copy for the port's status: "active", or "inactive (why)",
+ * or how many queue pairs have it. */
+static char *
+vf_zc_zc_status(const struct netdev_vf_zc *dev, int n_qps)
+    OVS_REQUIRES(dev->mutex)
+{
+    int n_active = 0, first_inactive = -1;
+
+    for (int q = 0; q < n_qps; q++) {
+        if (dev->qps[q].zc) {
+            n_active++;
+        } else if (first_inactive < 0) {
+            first_inactive = q;
+        }
+    }
+    if (!n_qps) {
+        int refusal = vf_zc_zc_refusal(dev);
+
+        return xasprintf("inactive (%s)", refusal >= 0
+                         ? vf_zc_fallback_reason(refusal)
+                         : "no guest to receive into");
+    } else if (n_active == n_qps) {
+        return xstrdup("active");
+    } else if (!n_active) {
+        return xasprintf("inactive (%s)", vf_zc_fallback_reason(
+                             dev->qps[first_inactive].zc_fallback));
+    } else {
+        return xasprintf("active on %d of %d queue pairs (queue pair %d: %s)",
+                         n_active, n_qps, first_inactive,
+                         vf_zc_fallback_reason(
+                             dev->qps[first_inactive].zc_fallback));
+    }
 }
 
 /* The vhost-user socket. */
@@ -856,6 +1279,7 @@ netdev_vf_zc_construct(struct netdev *netdev)
     dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
     dev->enabled_vrings = bitmap_allocate(VF_ZC_MAX_VRINGS);
     dev->qps = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->qps);
+    dev->zc_pools = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->zc_pools);
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
         vf_zc_qp_init(&dev->qps[i], i);
     }
@@ -904,8 +1328,10 @@ netdev_vf_zc_destruct(struct netdev *netdev)
     vf_zc_options_destroy(&dev->opts);
     free(dev->vf_error);
     free(dev->relay_error);
+    free(dev->zc_mem_error);
     vf_zc_guest_mem_destroy(&dev->guest_mem);
     free(dev->qps);
+    free(dev->zc_pools);
     bitmap_free(dev->enabled_vrings);
     ovs_mutex_destroy(&dev->mutex);
 }
@@ -1171,6 +1597,9 @@ vf_zc_start_guest_relay(struct netdev_vf_zc *dev)
     }
 
     error = vf_zc_load_guest_mem(dev);
+    free(dev->zc_mem_error);
+    dev->zc_mem_error = (!error && dev->opts.zero_copy
+                         ? vf_zc_dma_map(dev) : NULL);
     for (int q = 0; !error && n_vf && q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
         if (!bitmap_is_set(dev->enabled_vrings, 2 * q)
             || !bitmap_is_set(dev->enabled_vrings, 2 * q + 1)) {
@@ -1189,10 +1618,15 @@ vf_zc_start_guest_relay(struct netdev_vf_zc *dev)
         dev->relay_error = error;
         n_started = 0;
     } else if (n_started) {
-        VLOG_INFO("%s: relaying %d queue pairs%s", netdev_get_name(&dev->up),
-                  MIN(n_started, n_vf),
+        char *zc;
+
+        vf_zc_begin_zero_copy(dev, MIN(n_started, n_vf));
+        zc = vf_zc_zc_status(dev, MIN(n_started, n_vf));
+        VLOG_INFO("%s: relaying %d queue pairs%s, zero copy %s",
+                  netdev_get_name(&dev->up), MIN(n_started, n_vf),
                   n_started > n_vf ? ", and the guest's extra ones' transmit"
-                  : "");
+                  : "", zc);
+        free(zc);
     }
     atomic_store_relaxed(&dev->n_guest_qps, n_started);
     atomic_store_relaxed(&dev->n_active_qps, MIN(n_started, n_vf));
@@ -1373,6 +1807,9 @@ netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
     if (dev->relay_error) {
         smap_add(args, "relay-error", dev->relay_error);
     }
+    char *zc = vf_zc_zc_status(dev, n_active);
+    smap_add(args, "zero-copy", zc);
+    free(zc);
     for (int q = 0; q < n_guest; q++) {
         char error[160];
 
@@ -1470,6 +1907,8 @@ struct vf_zc_totals {
     uint64_t guest_to_vf_packets, guest_to_vf_bytes;
     uint64_t guest_notifications;
     uint64_t drops[VF_ZC_N_DROPS];
+    uint64_t vf_to_guest_zero_copy_packets, vf_to_guest_copy_packets;
+    uint64_t fallbacks[VF_ZC_N_FALLBACKS];
 };
 
 static void
@@ -1490,6 +1929,13 @@ vf_zc_sum_stats(const struct netdev_vf_zc *dev, struct vf_zc_totals *sum)
         sum->guest_notifications += vf_zc_stat_read(&s->guest_notifications);
         for (int d = 0; d < VF_ZC_N_DROPS; d++) {
             sum->drops[d] += vf_zc_stat_read(&s->drops[d]);
+        }
+        sum->vf_to_guest_zero_copy_packets
+            += vf_zc_stat_read(&s->vf_to_guest_zero_copy_packets);
+        sum->vf_to_guest_copy_packets
+            += vf_zc_stat_read(&s->vf_to_guest_copy_packets);
+        for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
+            sum->fallbacks[f] += vf_zc_stat_read(&s->fallbacks[f]);
         }
     }
 }
@@ -1514,7 +1960,8 @@ netdev_vf_zc_get_stats(const struct netdev *netdev,
                          + t.drops[VF_ZC_DROP_NO_BUFFER]
                          + t.drops[VF_ZC_DROP_OVERSIZE]
                          + t.drops[VF_ZC_DROP_RING_ERROR]
-                         + t.drops[VF_ZC_DROP_BAD_BUFFER]);
+                         + t.drops[VF_ZC_DROP_BAD_BUFFER]
+                         + t.drops[VF_ZC_DROP_NO_HOST_BUFFER]);
     stats->rx_packets = t.guest_to_vf_packets;
     stats->rx_bytes = t.guest_to_vf_bytes;
     stats->rx_dropped = (t.drops[VF_ZC_DROP_VF_TX_FULL]
@@ -1532,7 +1979,8 @@ netdev_vf_zc_get_custom_stats(const struct netdev *netdev,
     size_t n = 0;
 
     vf_zc_sum_stats(dev, &t);
-    custom->counters = xcalloc(7 + VF_ZC_N_DROPS, sizeof *custom->counters);
+    custom->counters = xcalloc(9 + VF_ZC_N_DROPS + VF_ZC_N_FALLBACKS,
+                               sizeof *custom->counters);
 
 #define VF_ZC_COUNTER(NAME, VALUE)                                      \
     ovs_strlcpy(custom->counters[n].name, NAME,                        \
@@ -1546,6 +1994,16 @@ netdev_vf_zc_get_custom_stats(const struct netdev *netdev,
     VF_ZC_COUNTER("guest_to_vf_packets", t.guest_to_vf_packets);
     VF_ZC_COUNTER("guest_to_vf_bytes", t.guest_to_vf_bytes);
     VF_ZC_COUNTER("guest_notifications", t.guest_notifications);
+    VF_ZC_COUNTER("vf_to_guest_zero_copy_packets",
+                  t.vf_to_guest_zero_copy_packets);
+    VF_ZC_COUNTER("vf_to_guest_copy_packets", t.vf_to_guest_copy_packets);
+    for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
+        char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
+
+        snprintf(name, sizeof name, "zero_copy_fallback_%s",
+                 vf_zc_fallback_name(f));
+        VF_ZC_COUNTER(name, t.fallbacks[f]);
+    }
     for (int d = 0; d < VF_ZC_N_DROPS; d++) {
         char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
 
@@ -1624,6 +2082,21 @@ vf_zc_rxq_qp(const struct netdev_rxq *rxq)
             ? &dev->qps[rxq->queue_id] : NULL);
 }
 
+/* If the relay of 'qp' found that the guest's receive buffers no longer suit
+ * its VF queue's mode, has the main thread reconfigure the port, which
+ * chooses again. */
+static void
+vf_zc_rxq_recheck(struct netdev_rxq *rxq, struct vf_zc_qp *qp)
+{
+    bool recheck;
+
+    atomic_read_relaxed(&qp->zc_recheck, &recheck);
+    if (OVS_UNLIKELY(recheck)) {
+        atomic_store_relaxed(&qp->zc_recheck, false);
+        netdev_request_reconfigure(rxq->netdev);
+    }
+}
+
 /* The relay of the queue pair that this rx queue stands for, and of the
  * guest-only queue pairs that share its VF queue, run by the PMD thread
  * polling it. */
@@ -1638,6 +2111,7 @@ netdev_vf_zc_rxq_bypass(struct netdev_rxq *rxq)
         return 0;
     }
     n = vf_zc_qp_relay(qp);
+    vf_zc_rxq_recheck(rxq, qp);
 
     atomic_read_relaxed(&dev->n_active_qps, &n_active);
     atomic_read_relaxed(&dev->n_guest_qps, &n_guest);
@@ -1659,7 +2133,11 @@ netdev_vf_zc_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     if (qfill) {
         *qfill = 0;
     }
-    return qp ? vf_zc_qp_recv(qp, batch) : EAGAIN;
+    if (!qp) {
+        return EAGAIN;
+    }
+    vf_zc_rxq_recheck(rxq, qp);
+    return vf_zc_qp_recv(qp, batch);
 }
 
 static const struct netdev_class vf_zc_class = {
@@ -1754,10 +2232,53 @@ vf_zc_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
     ds_destroy(&s);
 }
 
+/* ovs-appctl vf-zc/check PORT: verifies zero copy on a live port. */
+static void
+vf_zc_unixctl_check(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                    const char *argv[], void *aux OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct netdev_vf_zc *dev;
+    bool found = false;
+    bool ok = true;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    LIST_FOR_EACH (dev, list_node, &vf_zc_ports) {
+        if (!strcmp(argv[1], netdev_get_name(&dev->up))) {
+            int n_active;
+
+            found = true;
+            ovs_mutex_lock(&dev->mutex);
+            atomic_read_relaxed(&dev->n_active_qps, &n_active);
+            if (!n_active) {
+                ds_put_cstr(&s, "no queue pair relays with a guest\n");
+            }
+            for (int q = 0; q < n_active; q++) {
+                ok = vf_zc_qp_check(&dev->qps[q], &s) && ok;
+            }
+            ovs_mutex_unlock(&dev->mutex);
+        }
+    }
+    ovs_mutex_unlock(&vf_zc_mutex);
+
+    if (!found) {
+        unixctl_command_reply_error(conn, "no such vf-zc port");
+    } else if (!ok) {
+        ds_put_format(&s, "%s: zero-copy check FAILED\n", argv[1]);
+        unixctl_command_reply_error(conn, ds_cstr(&s));
+    } else {
+        ds_put_format(&s, "%s: zero-copy check passed\n", argv[1]);
+        unixctl_command_reply(conn, ds_cstr(&s));
+    }
+    ds_destroy(&s);
+}
+
 void
 netdev_vf_zc_register(void)
 {
     unixctl_command_register("vf-zc/show", "[port]", 0, 1,
                              vf_zc_unixctl_show, NULL);
+    unixctl_command_register("vf-zc/check", "port", 1, 1,
+                             vf_zc_unixctl_check, NULL);
     netdev_register_provider(&vf_zc_class);
 }

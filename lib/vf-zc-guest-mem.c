@@ -29,6 +29,9 @@ vf_zc_guest_mem_init(struct vf_zc_guest_mem *mem)
 void
 vf_zc_guest_mem_destroy(struct vf_zc_guest_mem *mem)
 {
+    for (size_t i = 0; i < mem->n_regions; i++) {
+        free(mem->regions[i].page_iova);
+    }
     free(mem->regions);
     vf_zc_guest_mem_init(mem);
 }
@@ -65,5 +68,96 @@ vf_zc_guest_mem_add(struct vf_zc_guest_mem *mem, uint64_t gpa, uint64_t size,
     r->gpa = gpa;
     r->size = size;
     r->hva = hva;
+    r->page_iova = NULL;
+    r->page_size = 0;
     return NULL;
+}
+
+/* Returns the number of pages of 'page_size' bytes (a power of 2) that
+ * region 'r' touches, counting from the page that holds its first byte. */
+size_t
+vf_zc_guest_region_n_pages(const struct vf_zc_guest_region *r,
+                           uint64_t page_size)
+{
+    uint64_t first = (uintptr_t) r->hva & ~(page_size - 1);
+    uint64_t last = ((uintptr_t) r->hva + (r->size - 1)) & ~(page_size - 1);
+
+    return (last - first) / page_size + 1;
+}
+
+/* Gives region 'region' of 'mem' the IOVA of each of its pages, for IOVA-as-PA
+ * mode: 'page_iova' has vf_zc_guest_region_n_pages() entries, the first for
+ * the page that holds the region's first byte, and 'mem' takes it over. */
+void
+vf_zc_guest_mem_set_pages(struct vf_zc_guest_mem *mem, size_t region,
+                          uint64_t page_size, uint64_t *page_iova)
+{
+    struct vf_zc_guest_region *r = &mem->regions[region];
+
+    ovs_assert(region < mem->n_regions && is_pow2(page_size));
+    free(r->page_iova);
+    r->page_iova = page_iova;
+    r->page_size = page_size;
+}
+
+/* Returns the region that holds all of the 'len' bytes at host address
+ * 'hva', or NULL.  'len' must not be zero. */
+static const struct vf_zc_guest_region *
+find_hva(const struct vf_zc_guest_mem *mem, const void *hva, uint64_t len)
+{
+    uintptr_t p = (uintptr_t) hva;
+
+    for (size_t i = 0; i < mem->n_regions; i++) {
+        const struct vf_zc_guest_region *r = &mem->regions[i];
+        uintptr_t start = (uintptr_t) r->hva;
+
+        if (p >= start && p - start < r->size
+            && len <= r->size - (p - start)) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* Returns true if the 'len' bytes at 'hva' (len > 0) lie in one region of
+ * 'mem'. */
+bool
+vf_zc_guest_mem_contains(const struct vf_zc_guest_mem *mem, const void *hva,
+                         uint64_t len)
+{
+    return len && find_hva(mem, hva, len);
+}
+
+/* Translates the 'len' bytes (len > 0) at host address 'hva', which must lie
+ * in one region of 'mem', to the IOVA a device reaches them at, and stores it
+ * in '*iova'.  Returns false if they are not in one region or, in IOVA-as-PA
+ * mode, not in physically contiguous pages. */
+bool
+vf_zc_guest_mem_to_iova(const struct vf_zc_guest_mem *mem, const void *hva,
+                        uint64_t len, uint64_t *iova)
+{
+    const struct vf_zc_guest_region *r = len ? find_hva(mem, hva, len) : NULL;
+    uint64_t mask, base, first, last;
+
+    if (!r) {
+        return false;
+    }
+    if (!r->page_iova) {
+        *iova = (uintptr_t) hva;
+        return true;
+    }
+
+    /* Pages are counted from the one that holds the region's first byte. */
+    mask = r->page_size - 1;
+    base = (uintptr_t) r->hva & ~mask;
+    first = (((uintptr_t) hva) - base) / r->page_size;
+    last = (((uintptr_t) hva) + (len - 1) - base) / r->page_size;
+    for (uint64_t i = first + 1; i <= last; i++) {
+        if (r->page_iova[i] != r->page_iova[first]
+                               + (i - first) * r->page_size) {
+            return false;
+        }
+    }
+    *iova = r->page_iova[first] + ((uintptr_t) hva & mask);
+    return true;
 }

@@ -27,10 +27,20 @@
  * refused.  Regions need not be contiguous in the host even when they are in
  * the guest, so a straddling range cannot be served by one pointer.
  *
+ * For zero-copy receive, host addresses are translated once more, to the I/O
+ * virtual addresses (IOVA) a device uses to reach the memory by DMA.  With
+ * DPDK in IOVA-as-VA mode an IOVA is the host virtual address itself (once
+ * the regions are mapped for the device); in IOVA-as-PA mode it is the
+ * physical address, which the owner looks up once per page of pinned
+ * (hugepage-backed) memory and installs with vf_zc_guest_mem_set_pages().  A
+ * range is translated only if it lies in one region and, in PA mode, in
+ * physically contiguous pages.
+ *
  * A map is immutable once built.  Its owner replaces it, rather than changing
  * it, when the guest's memory table changes; nothing may keep a translation
  * across such a change. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +50,12 @@ struct vf_zc_guest_region {
     uint64_t gpa;               /* First guest-physical address. */
     uint64_t size;              /* Bytes; never zero. */
     uint8_t *hva;               /* Where 'gpa' is mapped in this process. */
+
+    /* IOVA of each page of the region, from 'hva' on, in IOVA-as-PA mode;
+     * NULL in IOVA-as-VA mode, where IOVA == 'hva'.  'hva' need not be
+     * aligned to 'page_size': page i covers hva + i * page_size on. */
+    uint64_t *page_iova;
+    uint64_t page_size;         /* A power of 2, with 'page_iova'. */
 };
 
 struct vf_zc_guest_mem {
@@ -51,6 +67,15 @@ void vf_zc_guest_mem_init(struct vf_zc_guest_mem *);
 void vf_zc_guest_mem_destroy(struct vf_zc_guest_mem *);
 char *vf_zc_guest_mem_add(struct vf_zc_guest_mem *, uint64_t gpa,
                           uint64_t size, void *hva) OVS_WARN_UNUSED_RESULT;
+void vf_zc_guest_mem_set_pages(struct vf_zc_guest_mem *, size_t region,
+                               uint64_t page_size, uint64_t *page_iova);
+size_t vf_zc_guest_region_n_pages(const struct vf_zc_guest_region *,
+                                  uint64_t page_size);
+
+bool vf_zc_guest_mem_to_iova(const struct vf_zc_guest_mem *, const void *hva,
+                             uint64_t len, uint64_t *iova);
+bool vf_zc_guest_mem_contains(const struct vf_zc_guest_mem *, const void *hva,
+                              uint64_t len);
 
 /* Returns a host pointer to the 'len' bytes at guest-physical 'gpa', or NULL
  * if they do not all lie in one region.  'len' may be zero. */

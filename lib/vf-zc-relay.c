@@ -46,7 +46,12 @@ static const char *const drop_names[VF_ZC_N_DROPS] = {
     [VF_ZC_DROP_BAD_BUFFER] = "guest_bad_buffer",
     [VF_ZC_DROP_VF_TX_FULL] = "vf_tx_full",
     [VF_ZC_DROP_GUEST_TX_ERROR] = "guest_tx_error",
+    [VF_ZC_DROP_NO_HOST_BUFFER] = "no_host_buffer",
 };
+
+/* How often, in idle bursts, the relay looks again at the guest's receive
+ * buffers while its queue pair copies for a reason that may go away. */
+#define VF_ZC_RECHECK_INTERVAL 1024
 
 const char *
 vf_zc_drop_name(enum vf_zc_drop drop)
@@ -79,6 +84,8 @@ vf_zc_qp_init(struct vf_zc_qp *qp, uint16_t qid)
     qp->qid = qid;
     qp->vid = -1;
     qp->rx_callfd = qp->tx_callfd = -1;
+    qp->zc_fallback = VF_ZC_FALLBACK_DISABLED;
+    atomic_init(&qp->zc_recheck, false);
     rte_spinlock_init(&qp->lock);
 }
 
@@ -141,6 +148,8 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
     qp->vid = vid;
     qp->hdr_len = vf_zc_virtio_net_hdr_len(features);
     qp->mergeable = features & (UINT64_C(1) << VIRTIO_NET_F_MRG_RXBUF);
+    qp->guest_csum = features & (UINT64_C(1) << VIRTIO_NET_F_GUEST_CSUM);
+    qp->rings_started = true;
     qp->broken_reported = false;
     qp->poller[0] = '\0';
     qp->guest_ready = true;
@@ -148,15 +157,30 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
     return error;
 }
 
-/* Stops relaying with the guest's vrings and tells the vhost library where
- * each ring stopped, so that the guest, or a reconnecting one, resumes
- * there.  Waits for the burst in progress, if any.  Control threads. */
+/* Stops relaying with the guest's vrings, waiting for the burst in progress,
+ * if any.  The rings stay as they are, and their memory must stay mapped,
+ * until vf_zc_qp_stop(): in between, the caller may return the buffers the
+ * VF holds (see vf-zc-rxpool.h).  Control threads. */
+void
+vf_zc_qp_pause(struct vf_zc_qp *qp)
+{
+    rte_spinlock_lock(&qp->lock);
+    qp->guest_ready = false;
+    rte_spinlock_unlock(&qp->lock);
+}
+
+/* Stops relaying with the guest's vrings, as vf_zc_qp_pause() does, and tells
+ * the vhost library where each ring stopped, so that the guest, or a
+ * reconnecting one, resumes there.  Zero copy must have been ended
+ * (vf_zc_qp_set_zc() with a null pool) first.  Control threads. */
 void
 vf_zc_qp_stop(struct vf_zc_qp *qp)
 {
     rte_spinlock_lock(&qp->lock);
-    if (qp->guest_ready) {
-        qp->guest_ready = false;
+    ovs_assert(!qp->zc);
+    qp->guest_ready = false;
+    if (qp->rings_started) {
+        qp->rings_started = false;
         rte_vhost_set_vring_base(qp->vid, 2 * qp->qid,
                                  qp->rxq.last_avail_idx,
                                  qp->rxq.last_used_idx);
@@ -167,6 +191,54 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
         qp->vid = -1;
     }
     rte_spinlock_unlock(&qp->lock);
+}
+
+/* Lets the relay use the guest's rings again after vf_zc_qp_pause(), unless
+ * they were stopped since.  Control threads. */
+void
+vf_zc_qp_resume(struct vf_zc_qp *qp)
+{
+    rte_spinlock_lock(&qp->lock);
+    qp->guest_ready = qp->rings_started;
+    rte_spinlock_unlock(&qp->lock);
+}
+
+/* With 'active', makes the VF queue's packets reach the guest in place,
+ * through 'pool' (which the caller attached to this queue pair's receive
+ * ring); otherwise by copy, for reason 'fallback', with 'pool' (if nonnull)
+ * the one to switch to once the guest has posted 'min_buffers' buffers that
+ * fit it.  A change of 'active' needs the VF relay stopped (vf_zc_qp_set_vf()
+ * with 'ready' false).  Control threads. */
+void
+vf_zc_qp_set_zc(struct vf_zc_qp *qp, struct vf_zc_rxpool *pool, bool active,
+                enum vf_zc_fallback fallback, uint32_t min_buffers)
+{
+    rte_spinlock_lock(&qp->lock);
+    ovs_assert(!qp->vf_ready || (active ? pool : NULL) == qp->zc);
+    qp->zc = active ? pool : NULL;
+    qp->zc_fallback = fallback;
+    qp->zc_pool = pool;
+    qp->zc_min_buffers = min_buffers;
+    qp->zc_idle_bursts = 0;
+    atomic_store_relaxed(&qp->zc_recheck, false);
+    rte_spinlock_unlock(&qp->lock);
+}
+
+/* Looks at the receive buffers the guest posted on 'qp', for 'pool' (see
+ * vf_zc_rxpool_peek()).  Control threads. */
+uint32_t
+vf_zc_qp_peek(struct vf_zc_qp *qp, struct vf_zc_rxpool *pool,
+              enum vf_zc_fallback *why)
+{
+    uint32_t n = 0;
+
+    *why = VF_ZC_FALLBACK_FEW_BUFFERS;
+    rte_spinlock_lock(&qp->lock);
+    if (qp->rings_started) {
+        n = vf_zc_rxpool_peek(pool, &qp->rxq, qp->rxq.mem, qp->hdr_len, why);
+    }
+    rte_spinlock_unlock(&qp->lock);
+    return n;
 }
 
 /* Notifies the guest through 'callfd' of what was published on 'vq', if it
@@ -214,6 +286,8 @@ struct rx_tally {
     uint64_t packets;
     uint64_t bytes;
     uint64_t drops[VF_ZC_N_DROPS];
+    uint64_t zero_copy;         /* Of 'packets', delivered in place. */
+    uint64_t fallbacks[VF_ZC_N_FALLBACKS];  /* Of 'packets', copied. */
 };
 
 static void
@@ -256,7 +330,99 @@ rx_tally_flush(struct vf_zc_qp *qp, const struct rx_tally *t,
     }
 }
 
-/* VF receive queue -> guest receive ring, copying. */
+/* Flushes the counters of packets from the VF, which add how each packet
+ * reached the guest to rx_tally_flush()'s. */
+static void
+rx_tally_flush_vf(struct vf_zc_qp *qp, const struct rx_tally *t)
+    OVS_REQUIRES(qp->lock)
+{
+    uint64_t copies = 0;
+
+    rx_tally_flush(qp, t, &qp->stats.vf_to_guest_packets,
+                   &qp->stats.vf_to_guest_bytes);
+    if (t->zero_copy) {
+        stat_add(&qp->stats.vf_to_guest_zero_copy_packets, t->zero_copy);
+    }
+    for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
+        if (t->fallbacks[f]) {
+            stat_add(&qp->stats.fallbacks[f], t->fallbacks[f]);
+            copies += t->fallbacks[f];
+        }
+    }
+    if (copies) {
+        stat_add(&qp->stats.vf_to_guest_copy_packets, copies);
+    }
+}
+
+/* The virtio-net header flags for packet 'm' from the VF. */
+static uint8_t
+rx_hdr_flags(const struct vf_zc_qp *qp, const struct rte_mbuf *m)
+{
+    return (qp->guest_csum
+            && ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK)
+                == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+            ? VF_ZC_VIRTIO_NET_HDR_F_DATA_VALID : 0);
+}
+
+/* Copies packet 'm' from the VF into the guest's receive ring, as the copy
+ * path does, and tallies it, as a copy for reason 'why'. */
+static void
+copy_vf_packet(struct vf_zc_qp *qp, const struct rte_mbuf *m,
+               enum vf_zc_fallback why, struct rx_tally *tally)
+    OVS_REQUIRES(qp->lock)
+{
+    struct vf_zc_seg segs[VF_ZC_MAX_SEGS];
+    enum vf_zc_net_rx_result result;
+    size_t n_segs = 0;
+
+    for (const struct rte_mbuf *s = m; s; s = s->next) {
+        if (n_segs == VF_ZC_MAX_SEGS) {
+            break;
+        }
+        segs[n_segs].data = rte_pktmbuf_mtod(s, const void *);
+        segs[n_segs].len = s->data_len;
+        n_segs++;
+    }
+    result = (n_segs < m->nb_segs
+              ? VF_ZC_NET_RX_TOO_BIG
+              : vf_zc_net_rx_copy(&qp->rxq, qp->hdr_len, qp->mergeable,
+                                  rx_hdr_flags(qp, m), segs, n_segs));
+    rx_tally_add(tally, result, m->pkt_len);
+    if (result == VF_ZC_NET_RX_OK) {
+        tally->fallbacks[why]++;
+    }
+}
+
+/* While the queue pair copies from the VF for a reason that the guest may
+ * lift (its buffers were too few or too small), or while zero copy met a
+ * buffer it cannot take, asks the netdev to look again, now and then. */
+static void
+zc_maybe_recheck(struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    bool recheck = false;
+
+    if (qp->zc) {
+        recheck = qp->zc->fallback >= 0;
+    } else if (qp->zc_pool
+               && (qp->zc_fallback == VF_ZC_FALLBACK_FEW_BUFFERS
+                   || qp->zc_fallback == VF_ZC_FALLBACK_BUFFER_TOO_SMALL)
+               && ++qp->zc_idle_bursts >= VF_ZC_RECHECK_INTERVAL) {
+        enum vf_zc_fallback why;
+
+        qp->zc_idle_bursts = 0;
+        recheck = (vf_zc_rxpool_peek(qp->zc_pool, &qp->rxq, qp->rxq.mem,
+                                     qp->hdr_len, &why)
+                   >= qp->zc_min_buffers);
+    }
+    if (recheck) {
+        atomic_store_relaxed(&qp->zc_recheck, true);
+    }
+}
+
+/* VF receive queue -> guest receive ring: in place for packets the VF
+ * received into the guest's buffers, by copy for the others.  In zero copy,
+ * rte_eth_rx_burst() itself takes the guest's new buffers for the VF. */
 static int
 relay_vf_to_guest(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
@@ -265,8 +431,16 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
     struct rx_tally tally;
     uint16_t n;
 
+    if (qp->zc && !qp->guest_ready) {
+        /* Only while the port stops zero copy: the guest's ring is not
+         * ours to take buffers from. */
+        return 0;
+    }
     n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
     if (!n) {
+        if (qp->guest_ready) {
+            zc_maybe_recheck(qp);
+        }
         return 0;
     }
     if (!qp->guest_ready) {
@@ -277,27 +451,26 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
 
     memset(&tally, 0, sizeof tally);
     for (uint16_t i = 0; i < n; i++) {
-        struct vf_zc_seg segs[VF_ZC_MAX_SEGS];
-        enum vf_zc_net_rx_result result;
         struct rte_mbuf *m = pkts[i];
-        size_t n_segs = 0;
 
-        for (struct rte_mbuf *s = m; s; s = s->next) {
-            if (n_segs == VF_ZC_MAX_SEGS) {
-                break;
-            }
-            segs[n_segs].data = rte_pktmbuf_mtod(s, const void *);
-            segs[n_segs].len = s->data_len;
-            n_segs++;
+        if (!qp->zc) {
+            copy_vf_packet(qp, m, qp->zc_fallback, &tally);
+        } else if (vf_zc_rxpool_owns(qp->zc, m)
+                   && vf_zc_rxpool_deliver(qp->zc, m, rx_hdr_flags(qp, m))) {
+            tally.packets++;
+            tally.bytes += m->pkt_len;
+            tally.zero_copy++;
+        } else {
+            copy_vf_packet(qp, m, VF_ZC_FALLBACK_PACKET, &tally);
         }
-        result = (n_segs < m->nb_segs
-                  ? VF_ZC_NET_RX_TOO_BIG
-                  : deliver_one(qp, segs, n_segs));
-        rx_tally_add(&tally, result, m->pkt_len);
     }
+    /* Delivered guest buffers go back to the pool unbound, the others to be
+     * handed to the VF again. */
     rte_pktmbuf_free_bulk(pkts, n);
-    rx_tally_flush(qp, &tally, &qp->stats.vf_to_guest_packets,
-                   &qp->stats.vf_to_guest_bytes);
+    rx_tally_flush_vf(qp, &tally);
+    if (qp->zc) {
+        zc_maybe_recheck(qp);
+    }
 
     vf_zc_vring_publish(&qp->rxq);
     notify_guest(qp, &qp->rxq, qp->rx_callfd);
@@ -397,6 +570,43 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
     return n;
 }
 
+/* Receives packets from the VF's zero-copy queue for the pipeline, copying
+ * each out of the guest buffer it arrived in, which then goes back to the
+ * VF: a guest buffer never leaves vf-zc.  Returns the number of packets put
+ * in 'batch'. */
+static uint16_t
+recv_copy_out(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
+    OVS_REQUIRES(qp->lock)
+{
+    struct rte_mbuf *pkts[NETDEV_MAX_BURST];
+    uint16_t n, n_out = 0;
+
+    n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
+    for (uint16_t i = 0; i < n; i++) {
+        struct rte_mbuf *c = rte_pktmbuf_alloc(qp->mp);
+
+        if (!c || pkts[i]->pkt_len > rte_pktmbuf_tailroom(c)) {
+            rte_pktmbuf_free(c);
+            count_drop(qp, VF_ZC_DROP_NO_HOST_BUFFER, 1);
+            continue;
+        }
+        void *dst = rte_pktmbuf_append(c, pkts[i]->pkt_len);
+        const void *src = rte_pktmbuf_read(pkts[i], 0, pkts[i]->pkt_len,
+                                           dst);
+
+        if (src != dst) {
+            memcpy(dst, src, pkts[i]->pkt_len);
+        }
+        c->ol_flags = pkts[i]->ol_flags;
+        c->packet_type = pkts[i]->packet_type;
+        c->port = pkts[i]->port;
+        /* The VF's mempool makes each mbuf a dp_packet. */
+        batch->packets[n_out++] = (struct dp_packet *) c;
+    }
+    rte_pktmbuf_free_bulk(pkts, n);
+    return n_out;
+}
+
 /* Receives packets from the VF for the pipeline, when they do not bypass it.
  * Returns 0 with packets in 'batch', or EAGAIN. */
 int
@@ -407,11 +617,13 @@ vf_zc_qp_recv(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
     if (!rte_spinlock_trylock(&qp->lock)) {
         return EAGAIN;
     }
-    if (qp->vf_ready && qp->vf_rx && !qp->bypass) {
+    if (qp->vf_ready && qp->vf_rx && !qp->bypass && !qp->zc) {
         /* The VF's mempool makes each mbuf a dp_packet. */
         n = rte_eth_rx_burst(qp->port_id, qp->vf_queue,
                              (struct rte_mbuf **) batch->packets,
                              NETDEV_MAX_BURST);
+    } else if (qp->vf_ready && qp->vf_rx && !qp->bypass && qp->guest_ready) {
+        n = recv_copy_out(qp, batch);
     }
     rte_spinlock_unlock(&qp->lock);
 
@@ -508,6 +720,16 @@ vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
         format_ring(s, "rx", &qp->rxq);
         format_ring(s, "tx", &qp->txq);
     }
+    if (!qp->vf_rx) {
+        /* Receives nothing from the VF. */
+    } else if (qp->zc) {
+        ds_put_format(s, "    zero copy: active, %"PRIu32"-byte frames, "
+                      "%"PRIu64" guest buffers held\n", qp->zc->data_size,
+                      vf_zc_rxpool_held(qp->zc));
+    } else {
+        ds_put_format(s, "    zero copy: inactive (%s)\n",
+                      vf_zc_fallback_reason(qp->zc_fallback));
+    }
     rte_spinlock_unlock(&qp->lock);
 
     ds_put_format(s, "    vf_to_guest: %"PRIu64" packets, guest_to_vf: "
@@ -517,10 +739,34 @@ vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
                   vf_zc_stat_read(&qp->stats.guest_to_vf_packets),
                   vf_zc_stat_read(&qp->stats.pipeline_to_guest_packets),
                   vf_zc_stat_read(&qp->stats.guest_notifications));
+    ds_put_format(s, "    vf_to_guest: %"PRIu64" in place, %"PRIu64
+                  " copied\n",
+                  vf_zc_stat_read(&qp->stats.vf_to_guest_zero_copy_packets),
+                  vf_zc_stat_read(&qp->stats.vf_to_guest_copy_packets));
     ds_put_cstr(s, "    dropped:");
     for (int d = 0; d < VF_ZC_N_DROPS; d++) {
         ds_put_format(s, " %s %"PRIu64, vf_zc_drop_name(d),
                       vf_zc_stat_read(&qp->stats.drops[d]));
     }
     ds_put_char(s, '\n');
+}
+
+/* Checks zero copy on 'qp' (see vf_zc_rxpool_check()) and appends the
+ * figures to 's'.  Returns false on a mismatch.  Control threads. */
+bool
+vf_zc_qp_check(struct vf_zc_qp *qp, struct ds *s)
+{
+    bool ok = true;
+
+    rte_spinlock_lock(&qp->lock);
+    ds_put_format(s, "queue pair %"PRIu16": ", qp->qid);
+    if (qp->zc) {
+        ds_put_cstr(s, "zero copy\n  ");
+        ok = vf_zc_rxpool_check(qp->zc, qp->rxq.mem, s);
+    } else {
+        ds_put_format(s, "copy (%s)\n",
+                      vf_zc_fallback_reason(qp->zc_fallback));
+    }
+    rte_spinlock_unlock(&qp->lock);
+    return ok;
 }

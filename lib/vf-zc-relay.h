@@ -18,7 +18,13 @@
 #define VF_ZC_RELAY_H 1
 
 /* The relay of one queue pair: the guest's vrings 2Q (receive) and 2Q + 1
- * (transmit), and a VF queue, in copy mode.
+ * (transmit), and a VF queue.
+ *
+ * From the VF to the guest, packets arrive either in place, when the VF's
+ * receive queue is backed by the guest's own buffers (zero copy, see
+ * vf-zc-rxpool.h), or in host buffers that the relay copies into the guest's
+ * (copy mode, and the fallback for any packet zero copy cannot take).  From
+ * the guest to the VF, packets are copied into host buffers.
  *
  * Normally the VF queue is Q too.  A guest may enable more queue pairs than
  * the VF has; the extra ones are "guest-only": they share VF queue Q mod N
@@ -47,9 +53,11 @@
 
 #include "ovs-atomic.h"
 #include "util.h"
+#include "vf-zc-rxpool.h"
 #include "vf-zc-vring.h"
 
 struct dp_packet_batch;
+struct ds;
 struct rte_mempool;
 struct vf_zc_guest_mem;
 
@@ -62,6 +70,8 @@ enum vf_zc_drop {
     VF_ZC_DROP_BAD_BUFFER,      /* A guest buffer was outside its memory. */
     VF_ZC_DROP_VF_TX_FULL,      /* The VF's transmit queue is full. */
     VF_ZC_DROP_GUEST_TX_ERROR,  /* Malformed packet from the guest. */
+    VF_ZC_DROP_NO_HOST_BUFFER,  /* No host buffer to copy a packet to the
+                                 * pipeline into. */
     VF_ZC_N_DROPS
 };
 
@@ -88,6 +98,12 @@ struct vf_zc_qp_stats {
     atomic_uint64_t guest_to_vf_bytes;
     atomic_uint64_t guest_notifications;
     atomic_uint64_t drops[VF_ZC_N_DROPS];
+
+    /* Of vf_to_guest_packets: delivered in place, and copied.  Copies are
+     * also counted by why the queue pair was not in zero copy. */
+    atomic_uint64_t vf_to_guest_zero_copy_packets;
+    atomic_uint64_t vf_to_guest_copy_packets;
+    atomic_uint64_t fallbacks[VF_ZC_N_FALLBACKS];
 };
 
 struct vf_zc_qp {
@@ -112,7 +128,28 @@ struct vf_zc_qp {
     struct rte_mempool *mp;     /* For copies from the guest to the VF. */
     struct vf_zc_vring rxq;     /* Guest receive ring (vring 2 * qid). */
     struct vf_zc_vring txq;     /* Guest transmit ring (vring 2 * qid + 1). */
+    bool guest_csum;            /* VIRTIO_NET_F_GUEST_CSUM: checksums the VF
+                                 * validated may be marked so. */
+    bool rings_started;         /* vf_zc_qp_start() succeeded, and
+                                 * vf_zc_qp_stop() has not yet saved where
+                                 * the rings stopped. */
     bool broken_reported;       /* A broken ring was logged. */
+
+    /* Zero copy from the VF to the guest, when 'zc' is nonnull: the VF's
+     * receive queue takes its buffers from 'zc', attached to 'rxq'.
+     * Otherwise 'zc_fallback' says why packets are copied.  Written by
+     * control threads with 'lock' held and the VF relay stopped. */
+    struct vf_zc_rxpool *zc;
+    enum vf_zc_fallback zc_fallback;
+    struct vf_zc_rxpool *zc_pool;   /* The pool zero copy would use. */
+    uint32_t zc_min_buffers;        /* Buffers the guest must have posted
+                                     * for the VF queue to take them. */
+
+    /* Set by the relay when the guest's receive buffers no longer suit the
+     * VF queue's mode (zero copy met a buffer it cannot take, or the copy
+     * fallback's reason is gone); the netdev then reconfigures the port. */
+    atomic_bool zc_recheck;
+    unsigned int zc_idle_bursts;    /* Relay only: when to look again. */
     char poller[32];            /* Name of the PMD thread relaying, recorded
                                  * at its first burst after a start. */
 
@@ -126,7 +163,14 @@ void vf_zc_qp_set_vf(struct vf_zc_qp *, uint16_t port_id, uint16_t vf_queue,
 char *vf_zc_qp_start(struct vf_zc_qp *, int vid,
                      const struct vf_zc_guest_mem *, uint64_t features)
     OVS_WARN_UNUSED_RESULT;
+void vf_zc_qp_pause(struct vf_zc_qp *);
 void vf_zc_qp_stop(struct vf_zc_qp *);
+void vf_zc_qp_resume(struct vf_zc_qp *);
+void vf_zc_qp_set_zc(struct vf_zc_qp *, struct vf_zc_rxpool *, bool active,
+                     enum vf_zc_fallback, uint32_t min_buffers);
+uint32_t vf_zc_qp_peek(struct vf_zc_qp *, struct vf_zc_rxpool *,
+                       enum vf_zc_fallback *);
+bool vf_zc_qp_check(struct vf_zc_qp *, struct ds *);
 
 int vf_zc_qp_relay(struct vf_zc_qp *);
 int vf_zc_qp_recv(struct vf_zc_qp *, struct dp_packet_batch *);
@@ -134,7 +178,6 @@ void vf_zc_qp_deliver(struct vf_zc_qp *, struct dp_packet_batch *);
 
 bool vf_zc_qp_get_ring_error(struct vf_zc_qp *, char *buf, size_t size);
 
-struct ds;
 void vf_zc_qp_format(struct vf_zc_qp *, struct ds *);
 
 #endif /* vf-zc-relay.h */

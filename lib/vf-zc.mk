@@ -20,5 +20,7 @@ if DPDK_NETDEV
 lib_libopenvswitch_la_SOURCES += \
 	lib/netdev-vf-zc.c \
 	lib/vf-zc-relay.c \
-	lib/vf-zc-relay.h
+	lib/vf-zc-relay.h \
+	lib/vf-zc-rxpool.c \
+	lib/vf-zc-rxpool.h
 endif

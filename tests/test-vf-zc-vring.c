@@ -33,122 +33,9 @@
 #include "random.h"
 #include "util.h"
 #include "vf-zc-guest-mem.h"
+#include "vf-zc-sim-guest.h"
 #include "vf-zc-virtio-net.h"
 #include "vf-zc-vring.h"
-
-/* The simulated guest: one memory region at GUEST_BASE holding the rings,
- * then buffers. */
-#define GUEST_BASE UINT64_C(0x40000000)
-#define GUEST_SIZE (1024 * 1024)
-#define RING_SIZE 16
-
-struct guest {
-    uint8_t *mem;
-    struct vf_zc_guest_mem map;
-    struct vf_zc_vring_desc *desc;
-    struct vf_zc_vring_avail *avail;
-    struct vf_zc_vring_used *used;
-    uint16_t avail_idx;         /* Driver's next avail entry. */
-    uint16_t next_desc;         /* Next free descriptor (round robin). */
-    uint64_t next_buf;          /* Next free buffer GPA (bump allocator). */
-    uint16_t last_used;         /* Driver's next used entry to read. */
-};
-
-static uint64_t desc_gpa(void) { return GUEST_BASE; }
-static uint64_t avail_gpa(void) { return GUEST_BASE + 16 * RING_SIZE; }
-static uint64_t used_gpa(void) { return GUEST_BASE + 4096; }
-
-static void *
-gpa_to_ptr(struct guest *g, uint64_t gpa)
-{
-    return g->mem + (gpa - GUEST_BASE);
-}
-
-static void
-guest_init(struct guest *g)
-{
-    char *error;
-
-    memset(g, 0, sizeof *g);
-    g->mem = xzalloc(GUEST_SIZE);
-    vf_zc_guest_mem_init(&g->map);
-    error = vf_zc_guest_mem_add(&g->map, GUEST_BASE, GUEST_SIZE, g->mem);
-    ovs_assert(!error);
-    g->desc = gpa_to_ptr(g, desc_gpa());
-    g->avail = gpa_to_ptr(g, avail_gpa());
-    g->used = gpa_to_ptr(g, used_gpa());
-    g->next_buf = GUEST_BASE + 8192;
-}
-
-static void
-guest_destroy(struct guest *g)
-{
-    vf_zc_guest_mem_destroy(&g->map);
-    free(g->mem);
-}
-
-static void
-device_init(struct guest *g, struct vf_zc_vring *vq, bool event_idx,
-            bool indirect)
-{
-    bool ok = vf_zc_vring_init(vq, g->desc, g->avail, g->used, RING_SIZE,
-                               &g->map, event_idx, indirect, 0, 0);
-    ovs_assert(ok);
-}
-
-static uint64_t
-guest_alloc(struct guest *g, uint32_t len)
-{
-    uint64_t gpa = g->next_buf;
-
-    g->next_buf += ROUND_UP(len, 64);
-    ovs_assert(g->next_buf <= GUEST_BASE + GUEST_SIZE);
-    return gpa;
-}
-
-/* Writes a chain of 'n' descriptors of the given lengths and returns its
- * head; does not make it available. */
-static uint16_t
-guest_write_chain(struct guest *g, int n, const uint32_t *lens, bool writable)
-{
-    uint16_t head = g->next_desc;
-
-    for (int i = 0; i < n; i++) {
-        uint16_t d = (head + i) % RING_SIZE;
-
-        g->desc[d].addr = guest_alloc(g, lens[i]);
-        g->desc[d].len = lens[i];
-        g->desc[d].flags = ((writable ? VF_ZC_VRING_DESC_F_WRITE : 0)
-                            | (i + 1 < n ? VF_ZC_VRING_DESC_F_NEXT : 0));
-        g->desc[d].next = (d + 1) % RING_SIZE;
-    }
-    g->next_desc = (head + n) % RING_SIZE;
-    return head;
-}
-
-static void
-guest_make_available(struct guest *g, uint16_t head)
-{
-    g->avail->ring[g->avail_idx % RING_SIZE] = head;
-    g->avail_idx++;
-    g->avail->idx = g->avail_idx;
-}
-
-static uint16_t
-guest_post(struct guest *g, int n, const uint32_t *lens, bool writable)
-{
-    uint16_t head = guest_write_chain(g, n, lens, writable);
-
-    guest_make_available(g, head);
-    return head;
-}
-
-static struct vf_zc_vring_used_elem
-guest_get_used(struct guest *g)
-{
-    ovs_assert(g->used->idx != g->last_used);
-    return g->used->ring[g->last_used++ % RING_SIZE];
-}
 
 static void
 fill_pattern(uint8_t *p, size_t n, unsigned int seed)
@@ -202,6 +89,70 @@ test_guest_mem(struct ovs_cmdl_context *ctx OVS_UNUSED)
     error = vf_zc_guest_mem_add(&mem, UINT64_MAX - 10, 4096, a);
     printf("%s\n", error);
     free(error);
+    vf_zc_guest_mem_destroy(&mem);
+}
+
+/* Host address to IOVA, in both IOVA modes. */
+static void
+test_guest_iova(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    /* Two 2 MB "pages" of region 0 are physically contiguous, the third is
+     * not.  The region starts 4 kB into its first page, as a guest region
+     * mapped at an offset may.  Nothing here is dereferenced. */
+    const uint64_t pg = 2 * 1024 * 1024;
+    uint8_t *base = (uint8_t *) (uintptr_t) (64 * pg);
+    uint8_t *r0 = base + 4096;
+    uint64_t r0_size = 3 * pg - 4096;
+    uint8_t *r1 = base + 16 * pg;
+    struct vf_zc_guest_mem mem;
+    uint64_t *pages, iova;
+
+    vf_zc_guest_mem_init(&mem);
+    ovs_assert(!vf_zc_guest_mem_add(&mem, 0, r0_size, r0));
+    ovs_assert(!vf_zc_guest_mem_add(&mem, 1ULL << 32, pg, r1));
+
+    /* IOVA as VA: identity, inside one region. */
+    ovs_assert(vf_zc_guest_mem_to_iova(&mem, r0, 1, &iova)
+               && iova == (uintptr_t) r0);
+    ovs_assert(vf_zc_guest_mem_to_iova(&mem, r0, r0_size, &iova));
+    ovs_assert(!vf_zc_guest_mem_to_iova(&mem, r0 - 1, 2, &iova));
+    ovs_assert(!vf_zc_guest_mem_to_iova(&mem, r0 + r0_size - 1, 2, &iova));
+    ovs_assert(!vf_zc_guest_mem_to_iova(&mem, r0, 0, &iova));
+    ovs_assert(!vf_zc_guest_mem_to_iova(&mem, r1 + pg, 1, &iova));
+    ovs_assert(!vf_zc_guest_mem_to_iova(&mem, r1, UINT64_MAX, &iova));
+    ovs_assert(vf_zc_guest_mem_contains(&mem, r1 + pg - 1, 1));
+    ovs_assert(!vf_zc_guest_mem_contains(&mem, r1 + pg - 1, 2));
+    printf("va: identity inside a region, refused across its edges\n");
+
+    /* IOVA as PA. */
+    ovs_assert(vf_zc_guest_region_n_pages(&mem.regions[0], pg) == 3);
+    pages = xmalloc(3 * sizeof *pages);
+    pages[0] = 10 * pg;
+    pages[1] = 11 * pg;
+    pages[2] = 40 * pg;
+    vf_zc_guest_mem_set_pages(&mem, 0, pg, pages);
+
+    ovs_assert(vf_zc_guest_mem_to_iova(&mem, r0, 1, &iova)
+               && iova == 10 * pg + 4096);
+    ovs_assert(vf_zc_guest_mem_to_iova(&mem, base + pg - 100, 200, &iova)
+               && iova == 11 * pg - 100);
+    ovs_assert(vf_zc_guest_mem_to_iova(&mem, base + 2 * pg - 1, 1, &iova)
+               && iova == 12 * pg - 1);
+    printf("pa: contiguous pages: ok\n");
+
+    ovs_assert(!vf_zc_guest_mem_to_iova(&mem, base + 2 * pg - 1, 2, &iova));
+    ovs_assert(!vf_zc_guest_mem_to_iova(&mem, r0, r0_size, &iova));
+    ovs_assert(vf_zc_guest_mem_to_iova(&mem, base + 2 * pg, 1, &iova)
+               && iova == 40 * pg);
+    ovs_assert(vf_zc_guest_mem_to_iova(&mem, base + 3 * pg - 1, 1, &iova)
+               && iova == 41 * pg - 1);
+    ovs_assert(!vf_zc_guest_mem_to_iova(&mem, base + 3 * pg - 1, 2, &iova));
+    printf("pa: across discontiguous pages or the region's end: refused\n");
+
+    /* Region 1 stays in VA mode. */
+    ovs_assert(vf_zc_guest_mem_to_iova(&mem, r1 + 5, 10, &iova)
+               && iova == (uintptr_t) r1 + 5);
+    printf("pa: a region without pages: identity\n");
     vf_zc_guest_mem_destroy(&mem);
 }
 
@@ -761,6 +712,7 @@ test_random(struct ovs_cmdl_context *ctx)
 
 static const struct ovs_cmdl_command commands[] = {
     { "guest-mem", NULL, 0, 0, test_guest_mem, OVS_RO },
+    { "guest-iova", NULL, 0, 0, test_guest_iova, OVS_RO },
     { "init", NULL, 0, 0, test_init, OVS_RO },
     { "rx", NULL, 0, 0, test_rx, OVS_RO },
     { "rx-mergeable", NULL, 0, 0, test_rx_mergeable, OVS_RO },

@@ -13,4 +13,11 @@ SYSTEM_DPDK_TESTSUITE_AT += \
 
 tests_ovstest_SOURCES += \
 	tests/test-vf-zc-options.c \
-	tests/test-vf-zc-vring.c
+	tests/test-vf-zc-vring.c \
+	tests/vf-zc-sim-guest.c \
+	tests/vf-zc-sim-guest.h
+
+# The zero-copy pool works on DPDK's mbufs, but needs no EAL.
+if DPDK_NETDEV
+tests_ovstest_SOURCES += tests/test-vf-zc-rxpool.c
+endif

@@ -1,0 +1,574 @@
+/*
+ * Copyright (c) 2026 The vf-zc authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+#include "vf-zc-rxpool.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "openvswitch/dynamic-string.h"
+#include "ovs-thread.h"
+#include "util.h"
+#include "vf-zc-guest-mem.h"
+#include "vf-zc-virtio-net.h"
+#include "vf-zc-vring.h"
+
+/* What the pool records about one mbuf header, in its private area. */
+struct vf_zc_rxbuf {
+    uint8_t *guest;             /* The guest buffer (where the virtio-net
+                                 * header goes), or NULL if unbound. */
+    uint32_t len;               /* Bytes in the guest buffer. */
+    uint16_t head;              /* Its chain's head descriptor. */
+    bool in_pool;               /* In one of the pool's stacks. */
+    bool delivered;             /* Returned through the used ring. */
+};
+
+#define RXBUF_PRIV_SIZE ROUND_UP(sizeof(struct vf_zc_rxbuf), \
+                                 RTE_MBUF_PRIV_ALIGN)
+
+static const char *const fallback_names[VF_ZC_N_FALLBACKS] = {
+    [VF_ZC_FALLBACK_DISABLED] = "disabled",
+    [VF_ZC_FALLBACK_VF] = "vf_refused",
+    [VF_ZC_FALLBACK_BUFFER_TOO_SMALL] = "guest_buffer_too_small",
+    [VF_ZC_FALLBACK_TRANSLATION] = "translation",
+    [VF_ZC_FALLBACK_DIRTY_LOG] = "dirty_logging",
+    [VF_ZC_FALLBACK_FEW_BUFFERS] = "few_guest_buffers",
+    [VF_ZC_FALLBACK_PACKET] = "vf_packet_layout",
+};
+
+static const char *const fallback_reasons[VF_ZC_N_FALLBACKS] = {
+    [VF_ZC_FALLBACK_DISABLED] = "disabled by options:zero-copy=false",
+    [VF_ZC_FALLBACK_VF] = "the VF refused a queue backed by guest buffers",
+    [VF_ZC_FALLBACK_BUFFER_TOO_SMALL] = "the guest's receive buffers are "
+                                        "smaller than a frame",
+    [VF_ZC_FALLBACK_TRANSLATION] = "guest memory cannot be mapped for the "
+                                   "VF",
+    [VF_ZC_FALLBACK_DIRTY_LOG] = "guest memory is being logged for "
+                                 "migration",
+    [VF_ZC_FALLBACK_FEW_BUFFERS] = "waiting for the guest to post enough "
+                                   "receive buffers",
+    [VF_ZC_FALLBACK_PACKET] = "the VF split a packet",
+};
+
+/* Short name, for counters: "zero_copy_fallback_<name>". */
+const char *
+vf_zc_fallback_name(enum vf_zc_fallback fb)
+{
+    return fb < VF_ZC_N_FALLBACKS ? fallback_names[fb] : "unknown";
+}
+
+/* A sentence, for the port's status. */
+const char *
+vf_zc_fallback_reason(enum vf_zc_fallback fb)
+{
+    return fb < VF_ZC_N_FALLBACKS ? fallback_reasons[fb] : "unknown";
+}
+
+static inline struct vf_zc_rxbuf *
+rxbuf(const struct rte_mbuf *m)
+{
+    return (struct vf_zc_rxbuf *) (uintptr_t) (m + 1);
+}
+
+/* Returns the bytes one header takes: the mbuf and the pool's record. */
+size_t
+vf_zc_rxpool_header_size(void)
+{
+    return sizeof(struct rte_mbuf) + RXBUF_PRIV_SIZE;
+}
+
+/* Makes 'm' a header of 'pool' bound to nothing. */
+static void
+header_init(struct vf_zc_rxpool *pool, struct rte_mbuf *m)
+{
+    memset(m, 0, vf_zc_rxpool_header_size());
+    m->pool = pool->mp;
+    m->priv_size = RXBUF_PRIV_SIZE;
+    m->nb_segs = 1;
+    m->port = RTE_MBUF_PORT_INVALID;
+    rte_mbuf_refcnt_set(m, 1);
+}
+
+static void
+header_unbind(struct rte_mbuf *m)
+{
+    struct vf_zc_rxbuf *b = rxbuf(m);
+
+    b->guest = NULL;
+    b->len = 0;
+    b->delivered = false;
+    m->buf_addr = NULL;
+    m->buf_len = 0;
+    rte_mbuf_iova_set(m, 0);
+}
+
+static struct vf_zc_rxpool *
+rxpool_alloc(uint32_t n, uint32_t data_size)
+{
+    struct vf_zc_rxpool *pool = xzalloc(sizeof *pool);
+
+    pool->data_size = data_size;
+    pool->n_hdrs = n;
+    pool->hdrs = xcalloc(n, sizeof *pool->hdrs);
+    pool->unbound = xcalloc(n, sizeof *pool->unbound);
+    pool->bound = xcalloc(n, sizeof *pool->bound);
+    pool->fallback = -1;
+    return pool;
+}
+
+/* Creates a pool of 'n' headers over the caller's memory 'hdrs', each
+ * vf_zc_rxpool_header_size() bytes, with no mempool: the caller calls
+ * vf_zc_rxpool_get() and vf_zc_rxpool_put() itself.  For tests. */
+struct vf_zc_rxpool *
+vf_zc_rxpool_create_bare(uint32_t n, uint32_t data_size,
+                         struct rte_mbuf **hdrs)
+{
+    struct vf_zc_rxpool *pool = rxpool_alloc(n, data_size);
+
+    for (uint32_t i = 0; i < n; i++) {
+        header_init(pool, hdrs[i]);
+        pool->hdrs[i] = hdrs[i];
+        rxbuf(hdrs[i])->in_pool = true;
+        pool->unbound[pool->n_unbound++] = hdrs[i];
+    }
+    return pool;
+}
+
+/* The mempool operations. */
+
+static int
+rxpool_ops_alloc(struct rte_mempool *mp)
+{
+    mp->pool_data = mp->pool_config;
+    return 0;
+}
+
+static void
+rxpool_ops_free(struct rte_mempool *mp OVS_UNUSED)
+{
+    /* vf_zc_rxpool_destroy() frees the pool after the mempool. */
+}
+
+static int
+rxpool_ops_enqueue(struct rte_mempool *mp, void *const *objs, unsigned int n)
+{
+    struct vf_zc_rxpool *pool = mp->pool_data;
+
+    if (pool->populating) {
+        /* rte_mempool_populate_*() hands every header in once, before
+         * vf_zc_rxpool_create() initializes them. */
+        for (unsigned int i = 0; i < n; i++) {
+            header_init(pool, objs[i]);
+            rxbuf(objs[i])->in_pool = true;
+            pool->unbound[pool->n_unbound++] = objs[i];
+        }
+        return 0;
+    }
+    vf_zc_rxpool_put(pool, (struct rte_mbuf *const *) objs, n);
+    return 0;
+}
+
+static int
+rxpool_ops_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
+{
+    return vf_zc_rxpool_get(mp->pool_data, (struct rte_mbuf **) objs, n);
+}
+
+static unsigned int
+rxpool_ops_get_count(const struct rte_mempool *mp)
+{
+    const struct vf_zc_rxpool *pool = mp->pool_data;
+
+    return pool->n_bound + (pool->vq ? pool->n_unbound : 0);
+}
+
+static struct rte_mempool_ops rxpool_ops = {
+    .name = "vf_zc_guest",
+    .alloc = rxpool_ops_alloc,
+    .free = rxpool_ops_free,
+    .enqueue = rxpool_ops_enqueue,
+    .dequeue = rxpool_ops_dequeue,
+    .get_count = rxpool_ops_get_count,
+};
+
+static void
+record_header(struct rte_mempool *mp OVS_UNUSED, void *pool_, void *obj,
+              unsigned int idx)
+{
+    struct vf_zc_rxpool *pool = pool_;
+
+    pool->hdrs[idx] = obj;
+}
+
+/* Creates a pool of 'n' mbuf headers, named 'name', that binds them to guest
+ * buffers of at least H + 'data_size' bytes once attached to a ring.  Returns
+ * NULL, with rte_errno set, on failure. */
+struct vf_zc_rxpool *
+vf_zc_rxpool_create(const char *name, uint32_t n, uint32_t data_size,
+                    int socket_id)
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+    struct rte_pktmbuf_pool_private *priv;
+    struct vf_zc_rxpool *pool;
+    struct rte_mempool *mp;
+
+    if (ovsthread_once_start(&once)) {
+        rte_mempool_register_ops(&rxpool_ops);
+        ovsthread_once_done(&once);
+    }
+
+    mp = rte_mempool_create_empty(name, n, vf_zc_rxpool_header_size(), 0,
+                                  sizeof *priv, socket_id, 0);
+    if (!mp) {
+        return NULL;
+    }
+    pool = rxpool_alloc(n, data_size);
+    pool->mp = mp;
+    if (rte_mempool_set_ops_byname(mp, rxpool_ops.name, pool)) {
+        goto error;
+    }
+
+    /* What drivers read to size their receive buffers. */
+    priv = rte_mempool_get_priv(mp);
+    memset(priv, 0, sizeof *priv);
+    priv->mbuf_data_room_size = RTE_PKTMBUF_HEADROOM + data_size;
+    priv->mbuf_priv_size = RXBUF_PRIV_SIZE;
+
+    pool->populating = true;
+    if (rte_mempool_populate_default(mp) != n) {
+        goto error;
+    }
+    pool->populating = false;
+    rte_mempool_obj_iter(mp, record_header, pool);
+    return pool;
+
+error:
+    rte_mempool_free(mp);
+    pool->mp = NULL;
+    vf_zc_rxpool_destroy(pool);
+    return NULL;
+}
+
+/* Frees 'pool', which must be detached, with every header back in it. */
+void
+vf_zc_rxpool_destroy(struct vf_zc_rxpool *pool)
+{
+    if (pool) {
+        ovs_assert(!pool->vq);
+        rte_mempool_free(pool->mp);
+        free(pool->hdrs);
+        free(pool->unbound);
+        free(pool->bound);
+        free(pool);
+    }
+}
+
+/* Binds headers to the buffers the guest posts on 'vq', whose buffers are in
+ * 'mem', and which the guest expects to start with a virtio-net header of
+ * 'hdr_len' bytes. */
+void
+vf_zc_rxpool_attach(struct vf_zc_rxpool *pool, struct vf_zc_vring *vq,
+                    const struct vf_zc_guest_mem *mem, uint32_t hdr_len)
+{
+    ovs_assert(!pool->vq && !pool->n_bound);
+    pool->vq = vq;
+    pool->mem = mem;
+    pool->hdr_len = hdr_len;
+    pool->fallback = -1;
+}
+
+/* Returns every guest buffer still bound in the pool to the guest, unused,
+ * and publishes them; then the pool takes no more from the ring.  The VF must
+ * have released its buffers (its queue was released or set up again): a
+ * header still out would be lost, and counted in 'lost'. */
+void
+vf_zc_rxpool_detach(struct vf_zc_rxpool *pool)
+{
+    if (!pool->vq) {
+        return;
+    }
+    while (pool->n_bound) {
+        struct rte_mbuf *m = pool->bound[--pool->n_bound];
+
+        vf_zc_vring_push(pool->vq, rxbuf(m)->head, 0);
+        pool->returned++;
+        header_unbind(m);
+        pool->unbound[pool->n_unbound++] = m;
+    }
+    vf_zc_vring_publish(pool->vq);
+    pool->lost += pool->taken - pool->returned;
+    pool->returned = pool->taken;
+    pool->vq = NULL;
+    pool->mem = NULL;
+}
+
+/* Binds an unbound header to the next buffer the guest posted, into '*mp'.
+ * Returns false if there is none, or it cannot be bound (then it stays in the
+ * ring, for the copy path, and 'fallback' says why). */
+static bool
+bind_next(struct vf_zc_rxpool *pool, struct rte_mbuf **mp)
+{
+    struct vf_zc_vring *vq = pool->vq;
+    struct vf_zc_chain chain;
+    struct vf_zc_rxbuf *b;
+    struct rte_mbuf *m;
+    uint8_t *data;
+    uint64_t iova;
+
+    for (;;) {
+        enum vf_zc_vring_status status = vf_zc_vring_pop(vq, true, &chain);
+
+        if (status == VF_ZC_VRING_OK) {
+            break;
+        } else if (status == VF_ZC_VRING_BAD_CHAIN) {
+            vf_zc_vring_push(vq, chain.head, 0);
+            pool->taken++;
+            pool->returned++;
+            pool->bad_chains++;
+        } else {
+            return false;
+        }
+    }
+
+    /* Only the chain's first buffer is used: the packet must follow the
+     * header in one piece of memory. */
+    data = chain.iov[0].base + pool->hdr_len;
+    if (chain.iov[0].len < pool->hdr_len + pool->data_size) {
+        vf_zc_vring_unpop(vq, 1);
+        pool->fallback = VF_ZC_FALLBACK_BUFFER_TOO_SMALL;
+        return false;
+    }
+    if (!vf_zc_guest_mem_to_iova(pool->mem, data, pool->data_size, &iova)) {
+        vf_zc_vring_unpop(vq, 1);
+        pool->fallback = VF_ZC_FALLBACK_TRANSLATION;
+        return false;
+    }
+
+    m = pool->unbound[--pool->n_unbound];
+    b = rxbuf(m);
+    b->guest = chain.iov[0].base;
+    b->len = chain.iov[0].len;
+    b->head = chain.head;
+    b->delivered = false;
+    m->buf_addr = data - RTE_PKTMBUF_HEADROOM;
+    rte_mbuf_iova_set(m, iova - RTE_PKTMBUF_HEADROOM);
+    m->buf_len = RTE_PKTMBUF_HEADROOM + pool->data_size;
+    m->data_off = RTE_PKTMBUF_HEADROOM;
+    pool->taken++;
+    *mp = m;
+    return true;
+}
+
+/* Hands out 'n' headers bound to guest buffers, the ones recycled first, or
+ * none: returns 0 or -ENOBUFS, as a mempool dequeue does. */
+int
+vf_zc_rxpool_get(struct vf_zc_rxpool *pool, struct rte_mbuf **mbufs,
+                 unsigned int n)
+{
+    unsigned int i = 0;
+
+    while (i < n && pool->n_bound) {
+        mbufs[i++] = pool->bound[--pool->n_bound];
+    }
+    while (i < n && pool->vq && pool->n_unbound
+           && bind_next(pool, &mbufs[i])) {
+        i++;
+    }
+    if (i < n) {
+        /* All or nothing: keep the ones bound for the next request. */
+        while (i > 0) {
+            pool->bound[pool->n_bound++] = mbufs[--i];
+        }
+        pool->get_failures++;
+        return -ENOBUFS;
+    }
+    for (i = 0; i < n; i++) {
+        rxbuf(mbufs[i])->in_pool = false;
+    }
+    return 0;
+}
+
+/* Takes back 'n' headers.  One whose buffer was not delivered keeps it, to
+ * be handed out again; the others become unbound. */
+void
+vf_zc_rxpool_put(struct vf_zc_rxpool *pool, struct rte_mbuf *const *mbufs,
+                 unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        struct rte_mbuf *m = mbufs[i];
+        struct vf_zc_rxbuf *b = rxbuf(m);
+
+        /* A header freed twice would overflow the stacks. */
+        ovs_assert(!b->in_pool);
+        b->in_pool = true;
+        if (b->guest && !b->delivered && pool->vq) {
+            pool->bound[pool->n_bound++] = m;
+        } else {
+            if (b->guest && !b->delivered) {
+                /* Detached while this buffer was out. */
+                pool->lost++;
+            }
+            header_unbind(m);
+            pool->unbound[pool->n_unbound++] = m;
+        }
+    }
+}
+
+/* Returns true if 'm' is a header of 'pool' bound to a guest buffer. */
+bool
+vf_zc_rxpool_owns(const struct vf_zc_rxpool *pool, const struct rte_mbuf *m)
+{
+    return m->pool == pool->mp && m->priv_size == RXBUF_PRIV_SIZE
+           && rxbuf(m)->guest;
+}
+
+/* Delivers packet 'm', which the VF received into a buffer of 'pool', to the
+ * guest where it lies: writes the virtio-net header in front of it, with
+ * 'hdr_flags', and pushes the buffer to the used ring (unpublished).  Returns
+ * false, changing nothing, if the VF did not place it where expected (in
+ * several segments, or not at the buffer's data offset): the caller copies
+ * it and frees 'm', which recycles the buffer.  Either way the caller frees
+ * 'm' afterward. */
+bool
+vf_zc_rxpool_deliver(struct vf_zc_rxpool *pool, struct rte_mbuf *m,
+                     uint8_t hdr_flags)
+{
+    struct vf_zc_rxbuf *b = rxbuf(m);
+    struct vf_zc_virtio_net_hdr hdr;
+
+    if (m->nb_segs != 1 || m->next || b->delivered || !pool->vq
+        || rte_pktmbuf_mtod(m, uint8_t *) != b->guest + pool->hdr_len
+        || m->data_len > pool->data_size || m->pkt_len != m->data_len) {
+        return false;
+    }
+
+    memset(&hdr, 0, sizeof hdr);
+    hdr.flags = hdr_flags;
+    hdr.num_buffers = 1;
+    memcpy(b->guest, &hdr, pool->hdr_len);
+    vf_zc_vring_push(pool->vq, b->head, pool->hdr_len + m->data_len);
+    b->delivered = true;
+    pool->returned++;
+    return true;
+}
+
+/* Looks at the buffers the guest has posted on 'vq' (memory 'mem', header
+ * 'hdr_len') without taking any, for a queue about to be given to the VF.
+ * Returns how many are posted, or 0 if the next one cannot be bound (then
+ * '*why' says why). */
+uint32_t
+vf_zc_rxpool_peek(const struct vf_zc_rxpool *pool, struct vf_zc_vring *vq,
+                  const struct vf_zc_guest_mem *mem, uint32_t hdr_len,
+                  enum vf_zc_fallback *why)
+{
+    uint32_t n = vf_zc_vring_avail_count(vq);
+    enum vf_zc_vring_status status;
+    struct vf_zc_chain chain;
+    uint64_t iova;
+
+    *why = VF_ZC_FALLBACK_FEW_BUFFERS;
+    status = n ? vf_zc_vring_pop(vq, true, &chain) : VF_ZC_VRING_EMPTY;
+    if (status == VF_ZC_VRING_OK || status == VF_ZC_VRING_BAD_CHAIN) {
+        /* Leave it there.  A bad chain is the relay's to return. */
+        vf_zc_vring_unpop(vq, 1);
+    }
+    if (status != VF_ZC_VRING_OK) {
+        return 0;
+    }
+
+    if (chain.iov[0].len < hdr_len + pool->data_size) {
+        *why = VF_ZC_FALLBACK_BUFFER_TOO_SMALL;
+        return 0;
+    }
+    if (!vf_zc_guest_mem_to_iova(mem, chain.iov[0].base + hdr_len,
+                                 pool->data_size, &iova)) {
+        *why = VF_ZC_FALLBACK_TRANSLATION;
+        return 0;
+    }
+    return n;
+}
+
+/* Checks that every guest buffer the pool holds (in the VF, or recycled in
+ * the pool) lies in 'mem', the guest's current memory, and is laid out as
+ * vf-zc-rxpool.h says; that the descriptors taken are those held plus those
+ * returned; and that the guest's ring has exactly those in flight.  Appends
+ * the figures, and each problem, to 's'.  Returns true if all is well. */
+bool
+vf_zc_rxpool_check(const struct vf_zc_rxpool *pool,
+                   const struct vf_zc_guest_mem *mem, struct ds *s)
+{
+    uint32_t in_vf = 0, recycled = 0, outside = 0, misplaced = 0;
+    uint64_t held = vf_zc_rxpool_held(pool);
+    bool ok = true;
+
+    for (uint32_t i = 0; i < pool->n_hdrs; i++) {
+        const struct rte_mbuf *m = pool->hdrs[i];
+        const struct vf_zc_rxbuf *b = rxbuf(m);
+
+        if (!b->guest || b->delivered) {
+            continue;
+        }
+        if (b->in_pool) {
+            recycled++;
+        } else {
+            in_vf++;
+        }
+        if (!mem || !vf_zc_guest_mem_contains(mem, b->guest, b->len)) {
+            outside++;
+        }
+        if ((uint8_t *) m->buf_addr + RTE_PKTMBUF_HEADROOM
+            != b->guest + pool->hdr_len
+            || m->buf_len != RTE_PKTMBUF_HEADROOM + pool->data_size
+            || b->len < pool->hdr_len + pool->data_size) {
+            misplaced++;
+        }
+    }
+
+    ds_put_format(s, "descriptors taken %"PRIu64" = in flight %"PRIu64
+                  " (in the VF %"PRIu32", recycled %"PRIu32") + used %"PRIu64
+                  "\n", pool->taken, held, in_vf, recycled, pool->returned);
+    if (in_vf + recycled != held) {
+        ds_put_format(s, "MISMATCH: %"PRIu32" buffers bound, %"PRIu64" "
+                      "descriptors held\n", in_vf + recycled, held);
+        ok = false;
+    }
+    if (pool->vq && vf_zc_vring_in_flight(pool->vq) != held) {
+        ds_put_format(s, "MISMATCH: the guest ring has %"PRIu16" descriptors "
+                      "in flight, the pool holds %"PRIu64"\n",
+                      vf_zc_vring_in_flight(pool->vq), held);
+        ok = false;
+    }
+    if (outside) {
+        ds_put_format(s, "MISMATCH: %"PRIu32" buffers outside the guest's "
+                      "current memory\n", outside);
+        ok = false;
+    }
+    if (misplaced) {
+        ds_put_format(s, "MISMATCH: %"PRIu32" buffers laid out wrongly\n",
+                      misplaced);
+        ok = false;
+    }
+    if (pool->lost) {
+        ds_put_format(s, "MISMATCH: %"PRIu64" descriptors lost\n",
+                      pool->lost);
+        ok = false;
+    }
+    return ok;
+}
