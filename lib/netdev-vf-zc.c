@@ -701,11 +701,12 @@ vf_zc_end_zero_copy(struct netdev_vf_zc *dev)
     vf_zc_restart_vf(dev);
 }
 
-/* Makes the guest's memory reachable by the VF: in IOVA-as-VA mode, maps it
- * for DMA by the VF's device (software devices need nothing); in IOVA-as-PA
- * mode, records the physical address of each page, which must be
- * hugepage-backed so that it stays put.  Returns NULL on success, otherwise
- * a malloc'ed message: the port then copies. */
+/* Makes the guest's memory reachable by the VF's device.  A software device
+ * (on the vdev bus: net_tap, net_null, net_pcap...) works on virtual
+ * addresses and needs nothing.  A PCI device in IOVA-as-VA mode needs the
+ * memory mapped for its DMA; in IOVA-as-PA mode, the physical address of each
+ * page, which must be hugepage-backed so that it stays put.  Returns NULL on
+ * success, otherwise a malloc'ed message: the port then copies. */
 static char *
 vf_zc_dma_map(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
@@ -719,8 +720,7 @@ vf_zc_dma_map(struct netdev_vf_zc *dev)
         return xstrdup("the VF's device is unknown");
     }
     bus = rte_bus_name(rte_dev_bus(info.device));
-    if (rte_eal_iova_mode() == RTE_IOVA_VA && strcmp(bus, "pci")) {
-        /* A software device (vdev) reaches memory by its virtual address. */
+    if (strcmp(bus, "pci")) {
         return NULL;
     }
     if (rte_vhost_get_mem_table(dev->vid, &vmem)) {
@@ -901,6 +901,12 @@ vf_zc_zc_status(const struct netdev_vf_zc *dev, int n_qps)
             first_inactive = q;
         }
     }
+    enum vf_zc_fallback why = (first_inactive >= 0
+                               ? dev->qps[first_inactive].zc_fallback
+                               : VF_ZC_FALLBACK_DISABLED);
+    const char *detail = (why == VF_ZC_FALLBACK_TRANSLATION
+                          && dev->zc_mem_error ? dev->zc_mem_error : NULL);
+
     if (!n_qps) {
         int refusal = vf_zc_zc_refusal(dev);
 
@@ -910,13 +916,13 @@ vf_zc_zc_status(const struct netdev_vf_zc *dev, int n_qps)
     } else if (n_active == n_qps) {
         return xstrdup("active");
     } else if (!n_active) {
-        return xasprintf("inactive (%s)", vf_zc_fallback_reason(
-                             dev->qps[first_inactive].zc_fallback));
+        return xasprintf("inactive (%s%s%s)", vf_zc_fallback_reason(why),
+                         detail ? ": " : "", detail ? detail : "");
     } else {
-        return xasprintf("active on %d of %d queue pairs (queue pair %d: %s)",
-                         n_active, n_qps, first_inactive,
-                         vf_zc_fallback_reason(
-                             dev->qps[first_inactive].zc_fallback));
+        return xasprintf("active on %d of %d queue pairs (queue pair %d: "
+                         "%s%s%s)", n_active, n_qps, first_inactive,
+                         vf_zc_fallback_reason(why),
+                         detail ? ": " : "", detail ? detail : "");
     }
 }
 
@@ -1909,12 +1915,26 @@ struct vf_zc_totals {
     uint64_t drops[VF_ZC_N_DROPS];
     uint64_t vf_to_guest_zero_copy_packets, vf_to_guest_copy_packets;
     uint64_t fallbacks[VF_ZC_N_FALLBACKS];
+
+    /* Packets the VF itself dropped: no buffer to receive into (in zero
+     * copy, the guest posted none), or its queue was full. */
+    uint64_t vf_rx_nombuf, vf_rx_missed;
 };
 
 static void
-vf_zc_sum_stats(const struct netdev_vf_zc *dev, struct vf_zc_totals *sum)
+vf_zc_sum_stats(struct netdev_vf_zc *dev, struct vf_zc_totals *sum)
 {
+    struct rte_eth_stats vf_stats;
+
     memset(sum, 0, sizeof *sum);
+    ovs_mutex_lock(&dev->mutex);
+    if (dev->port_id != VF_ZC_PORT_ID_INVALID
+        && !rte_eth_stats_get(dev->port_id, &vf_stats)) {
+        sum->vf_rx_nombuf = vf_stats.rx_nombuf;
+        sum->vf_rx_missed = vf_stats.imissed;
+    }
+    ovs_mutex_unlock(&dev->mutex);
+
     for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
         const struct vf_zc_qp_stats *s = &dev->qps[q].stats;
 
@@ -1961,7 +1981,8 @@ netdev_vf_zc_get_stats(const struct netdev *netdev,
                          + t.drops[VF_ZC_DROP_OVERSIZE]
                          + t.drops[VF_ZC_DROP_RING_ERROR]
                          + t.drops[VF_ZC_DROP_BAD_BUFFER]
-                         + t.drops[VF_ZC_DROP_NO_HOST_BUFFER]);
+                         + t.drops[VF_ZC_DROP_NO_HOST_BUFFER]
+                         + t.vf_rx_nombuf + t.vf_rx_missed);
     stats->rx_packets = t.guest_to_vf_packets;
     stats->rx_bytes = t.guest_to_vf_bytes;
     stats->rx_dropped = (t.drops[VF_ZC_DROP_VF_TX_FULL]
@@ -1979,7 +2000,7 @@ netdev_vf_zc_get_custom_stats(const struct netdev *netdev,
     size_t n = 0;
 
     vf_zc_sum_stats(dev, &t);
-    custom->counters = xcalloc(9 + VF_ZC_N_DROPS + VF_ZC_N_FALLBACKS,
+    custom->counters = xcalloc(11 + VF_ZC_N_DROPS + VF_ZC_N_FALLBACKS,
                                sizeof *custom->counters);
 
 #define VF_ZC_COUNTER(NAME, VALUE)                                      \
@@ -1997,6 +2018,8 @@ netdev_vf_zc_get_custom_stats(const struct netdev *netdev,
     VF_ZC_COUNTER("vf_to_guest_zero_copy_packets",
                   t.vf_to_guest_zero_copy_packets);
     VF_ZC_COUNTER("vf_to_guest_copy_packets", t.vf_to_guest_copy_packets);
+    VF_ZC_COUNTER("vf_rx_nombuf", t.vf_rx_nombuf);
+    VF_ZC_COUNTER("vf_rx_missed", t.vf_rx_missed);
     for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
         char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
 
