@@ -414,6 +414,11 @@ zc_maybe_recheck(struct vf_zc_qp *qp)
         recheck = (vf_zc_rxpool_peek(qp->zc_pool, &qp->rxq, qp->rxq.mem,
                                      qp->hdr_len, &why)
                    >= qp->zc_min_buffers);
+        if (!recheck) {
+            /* Say why now, e.g. the buffers the guest posted since are too
+             * small rather than too few. */
+            qp->zc_fallback = why;
+        }
     }
     if (recheck) {
         atomic_store_relaxed(&qp->zc_recheck, true);

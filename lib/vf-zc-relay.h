@@ -138,7 +138,9 @@ struct vf_zc_qp {
     /* Zero copy from the VF to the guest, when 'zc' is nonnull: the VF's
      * receive queue takes its buffers from 'zc', attached to 'rxq'.
      * Otherwise 'zc_fallback' says why packets are copied.  Written by
-     * control threads with 'lock' held and the VF relay stopped. */
+     * control threads with 'lock' held and the VF relay stopped; the relay
+     * also updates 'zc_fallback', with 'lock' held, as the guest's buffers
+     * change. */
     struct vf_zc_rxpool *zc;
     enum vf_zc_fallback zc_fallback;
     struct vf_zc_rxpool *zc_pool;   /* The pool zero copy would use. */
