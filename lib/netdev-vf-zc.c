@@ -353,6 +353,9 @@ vf_zc_vf_detach(struct netdev_vf_zc *dev)
     if (port_id == VF_ZC_PORT_ID_INVALID) {
         return;
     }
+    /* The VF may hold guest buffers: give them back first.  The guest's
+     * relay restarts at the next reconfiguration. */
+    vf_zc_stop_guest_relay(dev);
     vf_zc_stop_vf_relay(dev);
 
     if (dev->vf_started) {
