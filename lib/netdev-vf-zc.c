@@ -324,6 +324,9 @@ vf_zc_stop_guest_relay(struct netdev_vf_zc *dev)
     vf_zc_end_zero_copy(dev);
     vf_zc_dma_unmap(dev);
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        /* No pool to recheck either: the VF's may go with it. */
+        vf_zc_qp_set_zc(&dev->qps[i], NULL, false,
+                        VF_ZC_FALLBACK_FEW_BUFFERS, 0);
         vf_zc_qp_stop(&dev->qps[i]);
     }
 }
