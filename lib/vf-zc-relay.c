@@ -270,13 +270,14 @@ report_broken(struct vf_zc_qp *qp)
     }
 }
 
-/* Delivers one packet of 'n_segs' segments into the guest's receive ring and
- * returns what became of it. */
+/* Copies one packet of 'n_segs' segments into the guest's receive ring,
+ * with virtio-net header flags 'hdr_flags', and returns what became of it. */
 static enum vf_zc_net_rx_result
-deliver_one(struct vf_zc_qp *qp, const struct vf_zc_seg *segs, size_t n_segs)
+deliver_one(struct vf_zc_qp *qp, const struct vf_zc_seg *segs, size_t n_segs,
+            uint8_t hdr_flags)
     OVS_REQUIRES(qp->lock)
 {
-    return vf_zc_net_rx_copy(&qp->rxq, qp->hdr_len, qp->mergeable, 0,
+    return vf_zc_net_rx_copy(&qp->rxq, qp->hdr_len, qp->mergeable, hdr_flags,
                              segs, n_segs);
 }
 
@@ -385,8 +386,7 @@ copy_vf_packet(struct vf_zc_qp *qp, const struct rte_mbuf *m,
     }
     result = (n_segs < m->nb_segs
               ? VF_ZC_NET_RX_TOO_BIG
-              : vf_zc_net_rx_copy(&qp->rxq, qp->hdr_len, qp->mergeable,
-                                  rx_hdr_flags(qp, m), segs, n_segs));
+              : deliver_one(qp, segs, n_segs, rx_hdr_flags(qp, m)));
     rx_tally_add(tally, result, m->pkt_len);
     if (result == VF_ZC_NET_RX_OK) {
         tally->fallbacks[why]++;
@@ -543,9 +543,11 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
         rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
         count_drop(qp, VF_ZC_DROP_VF_TX_FULL, n - sent);
     }
+    uint64_t bytes = 0;
     for (uint16_t i = 0; i < sent; i++) {
-        stat_add(&qp->stats.guest_to_vf_bytes, pkts[i]->pkt_len);
+        bytes += pkts[i]->pkt_len;
     }
+    stat_add(&qp->stats.guest_to_vf_bytes, bytes);
     stat_add(&qp->stats.guest_to_vf_packets, sent);
     return taken;
 }
@@ -660,7 +662,7 @@ vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
                 .len = dp_packet_size(packet),
             };
 
-            rx_tally_add(&tally, deliver_one(qp, &seg, 1), seg.len);
+            rx_tally_add(&tally, deliver_one(qp, &seg, 1, 0), seg.len);
         }
         rx_tally_flush(qp, &tally, &qp->stats.pipeline_to_guest_packets,
                        &qp->stats.pipeline_to_guest_bytes);

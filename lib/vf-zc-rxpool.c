@@ -94,9 +94,10 @@ vf_zc_rxpool_header_size(void)
     return sizeof(struct rte_mbuf) + RXBUF_PRIV_SIZE;
 }
 
-/* Makes 'm' a header of 'pool' bound to nothing. */
+/* Makes 'm', in whatever state it is, a header of 'pool' bound to nothing,
+ * and puts it in the pool. */
 static void
-header_init(struct vf_zc_rxpool *pool, struct rte_mbuf *m)
+header_add(struct vf_zc_rxpool *pool, struct rte_mbuf *m)
 {
     memset(m, 0, vf_zc_rxpool_header_size());
     m->pool = pool->mp;
@@ -104,6 +105,8 @@ header_init(struct vf_zc_rxpool *pool, struct rte_mbuf *m)
     m->nb_segs = 1;
     m->port = RTE_MBUF_PORT_INVALID;
     rte_mbuf_refcnt_set(m, 1);
+    rxbuf(m)->in_pool = true;
+    pool->unbound[pool->n_unbound++] = m;
 }
 
 static void
@@ -143,10 +146,8 @@ vf_zc_rxpool_create_bare(uint32_t n, uint32_t data_size,
     struct vf_zc_rxpool *pool = rxpool_alloc(n, data_size);
 
     for (uint32_t i = 0; i < n; i++) {
-        header_init(pool, hdrs[i]);
+        header_add(pool, hdrs[i]);
         pool->hdrs[i] = hdrs[i];
-        rxbuf(hdrs[i])->in_pool = true;
-        pool->unbound[pool->n_unbound++] = hdrs[i];
     }
     return pool;
 }
@@ -175,9 +176,7 @@ rxpool_ops_enqueue(struct rte_mempool *mp, void *const *objs, unsigned int n)
         /* rte_mempool_populate_*() hands every header in once, before
          * vf_zc_rxpool_create() initializes them. */
         for (unsigned int i = 0; i < n; i++) {
-            header_init(pool, objs[i]);
-            rxbuf(objs[i])->in_pool = true;
-            pool->unbound[pool->n_unbound++] = objs[i];
+            header_add(pool, objs[i]);
         }
         return 0;
     }
@@ -319,6 +318,28 @@ vf_zc_rxpool_detach(struct vf_zc_rxpool *pool)
     pool->mem = NULL;
 }
 
+/* Checks whether 'chain', taken from a receive ring whose packets start with
+ * a header of 'hdr_len' bytes, can back a bound mbuf: its first buffer must
+ * hold the header and D bytes after it, all reachable by the device.  Returns
+ * -1 and the IOVA of the packet's place in '*iova' if so, otherwise why not.
+ * Only the first buffer counts: the packet must follow the header in one
+ * piece of memory. */
+static int
+chain_refusal(const struct vf_zc_rxpool *pool, const struct vf_zc_chain *chain,
+              const struct vf_zc_guest_mem *mem, uint32_t hdr_len,
+              uint64_t *iova)
+{
+    /* A chain of empty descriptors has no buffer at all. */
+    if (!chain->n_iov || chain->iov[0].len < hdr_len + pool->data_size) {
+        return VF_ZC_FALLBACK_BUFFER_TOO_SMALL;
+    }
+    if (!vf_zc_guest_mem_to_iova(mem, chain->iov[0].base + hdr_len,
+                                 pool->data_size, iova)) {
+        return VF_ZC_FALLBACK_TRANSLATION;
+    }
+    return -1;
+}
+
 /* Binds an unbound header to the next buffer the guest posted, into '*mp'.
  * Returns false if there is none, or it cannot be bound (then it stays in the
  * ring, for the copy path, and 'fallback' says why). */
@@ -331,6 +352,7 @@ bind_next(struct vf_zc_rxpool *pool, struct rte_mbuf **mp)
     struct rte_mbuf *m;
     uint8_t *data;
     uint64_t iova;
+    int refusal;
 
     for (;;) {
         enum vf_zc_vring_status status = vf_zc_vring_pop(vq, true, &chain);
@@ -347,19 +369,13 @@ bind_next(struct vf_zc_rxpool *pool, struct rte_mbuf **mp)
         }
     }
 
-    /* Only the chain's first buffer is used: the packet must follow the
-     * header in one piece of memory. */
+    refusal = chain_refusal(pool, &chain, pool->mem, pool->hdr_len, &iova);
+    if (refusal >= 0) {
+        vf_zc_vring_unpop(vq, 1);
+        pool->fallback = refusal;
+        return false;
+    }
     data = chain.iov[0].base + pool->hdr_len;
-    if (chain.iov[0].len < pool->hdr_len + pool->data_size) {
-        vf_zc_vring_unpop(vq, 1);
-        pool->fallback = VF_ZC_FALLBACK_BUFFER_TOO_SMALL;
-        return false;
-    }
-    if (!vf_zc_guest_mem_to_iova(pool->mem, data, pool->data_size, &iova)) {
-        vf_zc_vring_unpop(vq, 1);
-        pool->fallback = VF_ZC_FALLBACK_TRANSLATION;
-        return false;
-    }
 
     m = pool->unbound[--pool->n_unbound];
     b = rxbuf(m);
@@ -482,6 +498,7 @@ vf_zc_rxpool_peek(const struct vf_zc_rxpool *pool, struct vf_zc_vring *vq,
     enum vf_zc_vring_status status;
     struct vf_zc_chain chain;
     uint64_t iova;
+    int refusal;
 
     *why = VF_ZC_FALLBACK_FEW_BUFFERS;
     status = n ? vf_zc_vring_pop(vq, true, &chain) : VF_ZC_VRING_EMPTY;
@@ -493,13 +510,9 @@ vf_zc_rxpool_peek(const struct vf_zc_rxpool *pool, struct vf_zc_vring *vq,
         return 0;
     }
 
-    if (chain.iov[0].len < hdr_len + pool->data_size) {
-        *why = VF_ZC_FALLBACK_BUFFER_TOO_SMALL;
-        return 0;
-    }
-    if (!vf_zc_guest_mem_to_iova(mem, chain.iov[0].base + hdr_len,
-                                 pool->data_size, &iova)) {
-        *why = VF_ZC_FALLBACK_TRANSLATION;
+    refusal = chain_refusal(pool, &chain, mem, hdr_len, &iova);
+    if (refusal >= 0) {
+        *why = refusal;
         return 0;
     }
     return n;

@@ -218,7 +218,21 @@ test_too_small(struct ovs_cmdl_context *ctx OVS_UNUSED)
     vf_zc_vring_push(&f.vq, chain.head, 0);
     printf("the copy path takes it\n");
 
-    vf_zc_rxpool_put(f.pool, m, 2);
+    /* A chain of one empty descriptor has no buffer: refused too, even right
+     * after a good buffer was looked at (whose traces an unchecked read of
+     * the empty chain's first buffer would find). */
+    post_head(&f.g, 3, BUF_LEN);
+    ovs_assert(vf_zc_rxpool_peek(f.pool, &f.vq, &f.g.map, HDR_LEN, &why) == 1);
+    ovs_assert(!vf_zc_rxpool_get(f.pool, &m[2], 1));
+    post_head(&f.g, 4, 0);
+    ovs_assert(vf_zc_rxpool_peek(f.pool, &f.vq, &f.g.map, HDR_LEN, &why) == 0
+               && why == VF_ZC_FALLBACK_BUFFER_TOO_SMALL);
+    struct rte_mbuf *extra;
+    ovs_assert(vf_zc_rxpool_get(f.pool, &extra, 1) == -ENOBUFS);
+    ovs_assert(f.vq.last_avail_idx == 4);
+    printf("an empty descriptor: not taken\n");
+
+    vf_zc_rxpool_put(f.pool, m, 3);
     vf_zc_rxpool_detach(f.pool);
     fixture_destroy(&f);
 }

@@ -371,6 +371,15 @@ test_indirect(struct ovs_cmdl_context *ctx OVS_UNUSED)
 
 /* Notifications. */
 
+/* Prints whether the device would notify the guest now, with event index. */
+static void
+print_event_idx(struct guest *g, struct vf_zc_vring *vq)
+{
+    printf("event index: used %"PRIu16", used_event %"PRIu16": %s\n",
+           g->used->idx, g->avail->ring[RING_SIZE],
+           vf_zc_vring_needs_notify(vq) ? "notify" : "quiet");
+}
+
 static void
 test_notify(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
@@ -415,9 +424,7 @@ test_notify(struct ovs_cmdl_context *ctx OVS_UNUSED)
         ovs_assert(vf_zc_vring_pop(&vq, true, &chain) == VF_ZC_VRING_OK);
         vf_zc_vring_push(&vq, chain.head, 0);
         vf_zc_vring_publish(&vq);
-        printf("event index: used %"PRIu16", used_event %"PRIu16": %s\n",
-               g.used->idx, *used_event,
-               vf_zc_vring_needs_notify(&vq) ? "notify" : "quiet");
+        print_event_idx(&g, &vq);
     }
     /* 3 used, signalled at 3: used_event 2 was passed already. */
     for (int round = 0; round < 2; round++) {
@@ -426,9 +433,7 @@ test_notify(struct ovs_cmdl_context *ctx OVS_UNUSED)
     }
     vf_zc_vring_publish(&vq);
     *used_event = 4;
-    printf("event index: used %"PRIu16", used_event %"PRIu16": %s\n",
-           g.used->idx, *used_event,
-           vf_zc_vring_needs_notify(&vq) ? "notify" : "quiet");
+    print_event_idx(&g, &vq);
     guest_destroy(&g);
 }
 
