@@ -23,6 +23,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_vhost.h>
 
 #include "dp-packet.h"
@@ -49,9 +50,17 @@ static const char *const drop_names[VF_ZC_N_DROPS] = {
     [VF_ZC_DROP_NO_HOST_BUFFER] = "no_host_buffer",
 };
 
-/* How often, in idle bursts, the relay looks again at the guest's receive
+/* How often, in bursts, the relay looks again at the guest's receive
  * buffers while its queue pair copies for a reason that may go away. */
 #define VF_ZC_RECHECK_INTERVAL 1024
+
+/* A hold (see 'zc_hold' in struct vf_zc_qp): how many iterations it lasts at
+ * most (well under a millisecond on a busy PMD thread), how often it looks
+ * at the guest's buffers meanwhile, and how rare failed holds can make the
+ * next one (every 2**N looks at most). */
+#define VF_ZC_HOLD_ITERATIONS 4096
+#define VF_ZC_HOLD_LOOK_INTERVAL 64
+#define VF_ZC_HOLD_MAX_BACKOFF 10
 
 const char *
 vf_zc_drop_name(enum vf_zc_drop drop)
@@ -219,7 +228,11 @@ vf_zc_qp_set_zc(struct vf_zc_qp *qp, struct vf_zc_rxpool *pool, bool active,
     qp->zc_fallback = fallback;
     qp->zc_pool = pool;
     qp->zc_min_buffers = min_buffers;
-    qp->zc_idle_bursts = 0;
+    qp->zc_bursts = 0;
+    qp->zc_looks = 0;
+    qp->zc_hold = 0;
+    qp->zc_holds_failed = 0;
+    qp->zc_hold_done = false;
     atomic_store_relaxed(&qp->zc_recheck, false);
     rte_spinlock_unlock(&qp->lock);
 }
@@ -393,35 +406,86 @@ copy_vf_packet(struct vf_zc_qp *qp, const struct rte_mbuf *m,
     }
 }
 
-/* While the queue pair copies from the VF for a reason that the guest may
- * lift (its buffers were too few or too small), or while zero copy met a
- * buffer it cannot take, asks the netdev to look again, now and then. */
-static void
-zc_maybe_recheck(struct vf_zc_qp *qp)
+/* Looks at the guest's receive buffers for the zero-copy pool of 'qp', which
+ * copies because they were too few or too small.  If they now suit, asks the
+ * netdev to switch (see 'zc_recheck') and returns true; otherwise records
+ * why not. */
+static bool
+zc_look(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
 {
-    bool recheck = false;
+    enum vf_zc_fallback why;
 
-    if (qp->zc) {
-        recheck = qp->zc->fallback >= 0;
-    } else if (qp->zc_pool
-               && (qp->zc_fallback == VF_ZC_FALLBACK_FEW_BUFFERS
-                   || qp->zc_fallback == VF_ZC_FALLBACK_BUFFER_TOO_SMALL)
-               && ++qp->zc_idle_bursts >= VF_ZC_RECHECK_INTERVAL) {
-        enum vf_zc_fallback why;
-
-        qp->zc_idle_bursts = 0;
-        recheck = (vf_zc_rxpool_peek(qp->zc_pool, &qp->rxq, qp->rxq.mem,
-                                     qp->hdr_len, &why)
-                   >= qp->zc_min_buffers);
-        if (!recheck) {
-            /* Say why now, e.g. the buffers the guest posted since are too
-             * small rather than too few. */
-            qp->zc_fallback = why;
-        }
-    }
-    if (recheck) {
+    if (vf_zc_rxpool_peek(qp->zc_pool, &qp->rxq, qp->rxq.mem, qp->hdr_len,
+                          &why) >= qp->zc_min_buffers) {
         atomic_store_relaxed(&qp->zc_recheck, true);
+        return true;
+    }
+    /* Say why now, e.g. the buffers the guest posted since are too small
+     * rather than too few. */
+    qp->zc_fallback = why;
+    return false;
+}
+
+static bool
+zc_waiting(const struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    return (!qp->zc && qp->zc_pool
+            && (qp->zc_fallback == VF_ZC_FALLBACK_FEW_BUFFERS
+                || qp->zc_fallback == VF_ZC_FALLBACK_BUFFER_TOO_SMALL));
+}
+
+/* Called after each burst from the VF, 'busy' if it had packets.  While the
+ * queue pair copies from the VF for a reason that the guest may lift (its
+ * buffers were too few or too small), or while zero copy met a buffer it
+ * cannot take, asks the netdev to look again, now and then. */
+static void
+zc_maybe_recheck(struct vf_zc_qp *qp, bool busy)
+    OVS_REQUIRES(qp->lock)
+{
+    if (qp->zc) {
+        if (qp->zc->fallback >= 0) {
+            atomic_store_relaxed(&qp->zc_recheck, true);
+        }
+        return;
+    }
+    if (!zc_waiting(qp) || ++qp->zc_bursts < VF_ZC_RECHECK_INTERVAL) {
+        return;
+    }
+    qp->zc_bursts = 0;
+    if (zc_look(qp)) {
+        return;
+    }
+    /* Too few buffers while packets keep coming: the copies may be what
+     * keeps the guest's ring empty.  Hold the VF queue, now and then. */
+    if (busy && qp->zc_fallback == VF_ZC_FALLBACK_FEW_BUFFERS
+        && ++qp->zc_looks >= 1u << MIN(qp->zc_holds_failed,
+                                        VF_ZC_HOLD_MAX_BACKOFF)) {
+        qp->zc_looks = 0;
+        qp->zc_hold = VF_ZC_HOLD_ITERATIONS;
+        qp->zc_hold_done = false;
+    }
+}
+
+/* One iteration of a hold: the VF queue is left alone while the guest posts
+ * buffers.  Once they suffice, the hold goes on until the netdev has
+ * switched (which resets it) or it times out. */
+static void
+zc_hold_step(struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    qp->zc_hold--;
+    if (!qp->zc_hold_done
+        && (qp->zc_hold % VF_ZC_HOLD_LOOK_INTERVAL == 0)) {
+        qp->zc_hold_done = zc_look(qp);
+    }
+    if (!qp->zc_hold) {
+        if (qp->zc_hold_done) {
+            qp->zc_holds_failed = 0;
+        } else {
+            qp->zc_holds_failed++;
+        }
     }
 }
 
@@ -441,10 +505,14 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
          * ours to take buffers from. */
         return 0;
     }
+    if (OVS_UNLIKELY(qp->zc_hold) && qp->guest_ready) {
+        zc_hold_step(qp);
+        return 0;
+    }
     n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
     if (!n) {
         if (qp->guest_ready) {
-            zc_maybe_recheck(qp);
+            zc_maybe_recheck(qp, false);
         }
         return 0;
     }
@@ -452,6 +520,17 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
         rte_pktmbuf_free_bulk(pkts, n);
         count_drop(qp, VF_ZC_DROP_NO_GUEST, n);
         return n;
+    }
+
+    if (qp->zc) {
+        /* Delivery in place writes each packet's virtio-net header into the
+         * guest's buffer, a cache line this core rarely holds: ask for all
+         * of them at once, so that the misses overlap rather than stall
+         * one store after another. */
+        for (uint16_t i = 0; i < n; i++) {
+            OVS_PREFETCH_WRITE(rte_pktmbuf_mtod(pkts[i], uint8_t *)
+                               - qp->hdr_len);
+        }
     }
 
     memset(&tally, 0, sizeof tally);
@@ -473,9 +552,7 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
      * handed to the VF again. */
     rte_pktmbuf_free_bulk(pkts, n);
     rx_tally_flush_vf(qp, &tally);
-    if (qp->zc) {
-        zc_maybe_recheck(qp);
-    }
+    zc_maybe_recheck(qp, true);
 
     vf_zc_vring_publish(&qp->rxq);
     notify_guest(qp, &qp->rxq, qp->rx_callfd);

@@ -151,7 +151,22 @@ struct vf_zc_qp {
      * VF queue's mode (zero copy met a buffer it cannot take, or the copy
      * fallback's reason is gone); the netdev then reconfigures the port. */
     atomic_bool zc_recheck;
-    unsigned int zc_idle_bursts;    /* Relay only: when to look again. */
+
+    /* While the queue pair copies for a reason the guest may lift, the
+     * relay looks at the guest's receive buffers again every
+     * VF_ZC_RECHECK_INTERVAL bursts.  A guest that consumes packets more
+     * slowly than the VF delivers them never has 'zc_min_buffers' posted,
+     * since each copy takes one as soon as it is posted: the relay then
+     * "holds" the VF queue for a moment (does not read it, so that the VF
+     * queues or drops, as for any slow guest) and looks again.  Relay only,
+     * with 'lock' held; reset by vf_zc_qp_set_zc(). */
+    unsigned int zc_bursts;         /* Since the relay last looked. */
+    unsigned int zc_looks;          /* Looks since the last hold. */
+    unsigned int zc_hold;           /* Iterations left in a hold, or 0. */
+    unsigned int zc_holds_failed;   /* Consecutive holds that did not end
+                                     * with enough buffers: holds grow rarer
+                                     * (exponential backoff). */
+    bool zc_hold_done;              /* This hold has seen enough buffers. */
     char poller[32];            /* Name of the PMD thread relaying, recorded
                                  * at its first burst after a start. */
 
