@@ -23,7 +23,6 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_prefetch.h>
 #include <rte_vhost.h>
 
 #include "dp-packet.h"
