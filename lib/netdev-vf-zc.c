@@ -733,6 +733,12 @@ vf_zc_dma_map(struct netdev_vf_zc *dev)
         return xstrdup("could not read the guest's memory table");
     }
 
+    /* 'guest_mem' was built from the same table, region for region, under
+     * the same mutex; a table that changed since is refused, not indexed. */
+    if (vmem->nregions != dev->guest_mem.n_regions) {
+        free(vmem);
+        return xstrdup("the guest's memory table changed");
+    }
     for (uint32_t i = 0; i < vmem->nregions && !error; i++) {
         const struct rte_vhost_mem_region *r = &vmem->regions[i];
         struct statfs fs;
