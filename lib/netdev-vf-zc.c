@@ -1994,6 +1994,8 @@ netdev_vf_zc_get_stats(const struct netdev *netdev,
                          + t.drops[VF_ZC_DROP_RING_ERROR]
                          + t.drops[VF_ZC_DROP_BAD_BUFFER]
                          + t.drops[VF_ZC_DROP_NO_HOST_BUFFER]
+                         + t.drops[VF_ZC_DROP_RING_BUDGET]
+                         + t.drops[VF_ZC_DROP_RING_BUSY]
                          + t.vf_rx_nombuf + t.vf_rx_missed);
     stats->rx_packets = t.guest_to_vf_packets;
     stats->rx_bytes = t.guest_to_vf_bytes;

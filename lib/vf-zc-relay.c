@@ -47,6 +47,8 @@ static const char *const drop_names[VF_ZC_N_DROPS] = {
     [VF_ZC_DROP_VF_TX_FULL] = "vf_tx_full",
     [VF_ZC_DROP_GUEST_TX_ERROR] = "guest_tx_error",
     [VF_ZC_DROP_NO_HOST_BUFFER] = "no_host_buffer",
+    [VF_ZC_DROP_RING_BUDGET] = "guest_ring_budget",
+    [VF_ZC_DROP_RING_BUSY] = "guest_ring_busy",
 };
 
 /* How often, in bursts, the relay looks again at the guest's receive
@@ -94,7 +96,38 @@ vf_zc_qp_init(struct vf_zc_qp *qp, uint16_t qid)
     qp->rx_callfd = qp->tx_callfd = -1;
     qp->zc_fallback = VF_ZC_FALLBACK_DISABLED;
     atomic_init(&qp->zc_recheck, false);
+    atomic_init(&qp->reporter_waiting, false);
     rte_spinlock_init(&qp->lock);
+}
+
+/* How a control thread that only reports takes 'lock': it tries it now and
+ * then, sleeping in between, while the relay leaves it free (see
+ * 'reporter_waiting'), for a bounded time. */
+#define VF_ZC_REPORT_LOCK_TRIES 200
+#define VF_ZC_REPORT_LOCK_SLEEP_NS (50 * 1000)
+
+/* Takes 'qp->lock' for a control thread that reports on the queue pair
+ * (status, vf-zc/show, vf-zc/check), without ever spinning on it while a
+ * PMD thread holds it: a PMD thread holds it for one round of the relay at
+ * a time, and skips its next round while a reporter waits.  Returns false,
+ * without the lock, if it stayed busy for about 10 ms all the same. */
+static bool
+qp_lock_for_report(struct vf_zc_qp *qp)
+    OVS_TRY_LOCK(true, qp->lock)
+{
+    if (rte_spinlock_trylock(&qp->lock)) {
+        return true;
+    }
+    atomic_store_relaxed(&qp->reporter_waiting, true);
+    for (int i = 0; i < VF_ZC_REPORT_LOCK_TRIES; i++) {
+        xnanosleep_no_quiesce(VF_ZC_REPORT_LOCK_SLEEP_NS);
+        if (rte_spinlock_trylock(&qp->lock)) {
+            atomic_store_relaxed(&qp->reporter_waiting, false);
+            return true;
+        }
+    }
+    atomic_store_relaxed(&qp->reporter_waiting, false);
+    return false;
 }
 
 /* Tells the queue pair which VF and VF queue it relays with, whether that
@@ -247,6 +280,8 @@ vf_zc_qp_peek(struct vf_zc_qp *qp, struct vf_zc_rxpool *pool,
     *why = VF_ZC_FALLBACK_FEW_BUFFERS;
     rte_spinlock_lock(&qp->lock);
     if (qp->rings_started) {
+        /* A control thread's look, outside any round of the relay. */
+        vf_zc_vring_set_budget(&qp->rxq, VF_ZC_VRING_NO_LIMIT);
         n = vf_zc_rxpool_peek(pool, &qp->rxq, qp->rxq.mem, qp->hdr_len, why);
     }
     rte_spinlock_unlock(&qp->lock);
@@ -323,6 +358,9 @@ rx_tally_add(struct rx_tally *t, enum vf_zc_net_rx_result result,
         break;
     case VF_ZC_NET_RX_BROKEN:
         t->drops[VF_ZC_DROP_RING_ERROR]++;
+        break;
+    case VF_ZC_NET_RX_BUDGET_SPENT:
+        t->drops[VF_ZC_DROP_RING_BUDGET]++;
         break;
     }
 }
@@ -559,17 +597,19 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
     return n;
 }
 
-/* Guest transmit ring -> VF transmit queue, copying. */
+/* Guest transmit ring -> VF transmit queue, copying.  Takes at most a burst
+ * of chains, good or bad, within the ring's budget. */
 static int
 relay_guest_to_vf(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
 {
     struct rte_mbuf *pkts[NETDEV_MAX_BURST];
     struct vf_zc_chain chain;
+    uint64_t bytes = 0;
     uint16_t n = 0, sent;
     int taken = 0;
 
-    while (n < NETDEV_MAX_BURST) {
+    while (taken < NETDEV_MAX_BURST) {
         enum vf_zc_vring_status status;
         struct rte_mbuf *m;
         uint32_t len;
@@ -603,6 +643,7 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
         m->data_len = m->pkt_len = len;
         vf_zc_vring_push(&qp->txq, chain.head, 0);
         pkts[n++] = m;
+        bytes += len;
     }
 
     if (taken) {
@@ -614,14 +655,15 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
         return taken;
     }
 
+    /* The mbufs the VF takes are the VF's from then on: no reading them
+     * afterward, so the bytes are those of all, less those of the rest. */
     sent = rte_eth_tx_burst(qp->port_id, qp->vf_queue, pkts, n);
     if (sent < n) {
+        for (uint16_t i = sent; i < n; i++) {
+            bytes -= pkts[i]->pkt_len;
+        }
         rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
         count_drop(qp, VF_ZC_DROP_VF_TX_FULL, n - sent);
-    }
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < sent; i++) {
-        bytes += pkts[i]->pkt_len;
     }
     stat_add(&qp->stats.guest_to_vf_bytes, bytes);
     stat_add(&qp->stats.guest_to_vf_packets, sent);
@@ -633,15 +675,23 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
 int
 vf_zc_qp_relay(struct vf_zc_qp *qp)
 {
+    bool reporter_waiting;
     int n = 0;
 
-    if (!rte_spinlock_trylock(&qp->lock)) {
-        /* A control thread is stopping or starting the queue pair, or
-         * another PMD thread delivers into it: next time. */
+    atomic_read_relaxed(&qp->reporter_waiting, &reporter_waiting);
+    if (OVS_UNLIKELY(reporter_waiting) || !rte_spinlock_trylock(&qp->lock)) {
+        /* A control thread is stopping, starting or reporting on the queue
+         * pair, or another PMD thread delivers into it: next time. */
         return 0;
     }
     if (OVS_UNLIKELY(!qp->poller[0])) {
         ovs_strlcpy(qp->poller, get_subprogram_name(), sizeof qp->poller);
+    }
+    if (qp->guest_ready) {
+        /* The VF's receive queue takes buffers from 'rxq' too, in zero
+         * copy: within the same budget. */
+        vf_zc_vring_set_budget(&qp->rxq, VF_ZC_RING_BUDGET);
+        vf_zc_vring_set_budget(&qp->txq, VF_ZC_RING_BUDGET);
     }
     if (qp->vf_ready && qp->vf_rx && qp->bypass) {
         n += relay_vf_to_guest(qp);
@@ -719,19 +769,29 @@ vf_zc_qp_recv(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
 }
 
 /* Delivers the packets the pipeline sent to the port into the guest, and
- * frees them.  Any PMD thread. */
+ * frees them.  If another thread is using the guest's ring (the relay, or
+ * another sender), drops them and counts them (VF_ZC_DROP_RING_BUSY) rather
+ * than wait.  Any PMD thread. */
 void
 vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
 {
     struct dp_packet *packet;
 
-    rte_spinlock_lock(&qp->lock);
+    if (!rte_spinlock_trylock(&qp->lock)) {
+        uint64_t orig;
+
+        atomic_add_relaxed(&qp->stats.drops[VF_ZC_DROP_RING_BUSY],
+                           dp_packet_batch_size(batch), &orig);
+        dp_packet_delete_batch(batch, true);
+        return;
+    }
     if (!qp->guest_ready) {
         count_drop(qp, VF_ZC_DROP_NO_GUEST, dp_packet_batch_size(batch));
     } else {
         struct rx_tally tally;
 
         memset(&tally, 0, sizeof tally);
+        vf_zc_vring_set_budget(&qp->rxq, VF_ZC_RING_BUDGET);
         DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
             struct vf_zc_seg seg = {
                 .data = dp_packet_data(packet),
@@ -751,13 +811,18 @@ vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
 }
 
 /* If one of the guest's rings of 'qp' is broken, stores why in 'buf' and
- * returns true.  Control threads. */
+ * returns true.  If the relay kept the queue pair too busy to look, says so
+ * in 'buf' and returns true too.  Control threads. */
 bool
 vf_zc_qp_get_ring_error(struct vf_zc_qp *qp, char *buf, size_t size)
 {
     bool broken = false;
 
-    rte_spinlock_lock(&qp->lock);
+    if (!qp_lock_for_report(qp)) {
+        snprintf(buf, size, "queue pair %"PRIu16" too busy to report on",
+                 qp->qid);
+        return true;
+    }
     if (qp->guest_ready) {
         const struct vf_zc_vring *vq = (vf_zc_vring_is_broken(&qp->rxq)
                                         ? &qp->rxq : &qp->txq);
@@ -782,17 +847,24 @@ format_ring(struct ds *s, const char *name, const struct vf_zc_vring *vq)
     }
     ds_put_format(s, "size %"PRIu16", avail %"PRIu16" (taken up to "
                   "%"PRIu16"), used %"PRIu16", in flight %"PRIu16
-                  ", bad chains %"PRIu64"\n",
+                  ", bad chains %"PRIu64"\n"
+                  "      descriptors read %"PRIu64", rounds cut short by the "
+                  "work budget %"PRIu64"\n",
                   vq->size, *(const volatile uint16_t *) &vq->avail->idx,
                   vq->last_avail_idx, vq->published_used_idx,
-                  vf_zc_vring_in_flight(vq), vq->bad_chains);
+                  vf_zc_vring_in_flight(vq), vq->bad_chains,
+                  vq->desc_reads, vq->budget_stops);
 }
 
 /* Describes 'qp' for vf-zc/show.  Control threads. */
 void
 vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
 {
-    rte_spinlock_lock(&qp->lock);
+    if (!qp_lock_for_report(qp)) {
+        ds_put_format(s, "  queue pair %"PRIu16": too busy to report on its "
+                      "rings\n", qp->qid);
+        goto counters;
+    }
     ds_put_format(s, "  queue pair %"PRIu16": VF queue %"PRIu16" %s%s, "
                   "guest rings %s, polled by %s\n", qp->qid, qp->vf_queue,
                   qp->vf_ready ? "running" : "stopped",
@@ -815,6 +887,7 @@ vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
     }
     rte_spinlock_unlock(&qp->lock);
 
+counters:
     ds_put_format(s, "    vf_to_guest: %"PRIu64" packets, guest_to_vf: "
                   "%"PRIu64" packets, pipeline_to_guest: %"PRIu64" packets, "
                   "notifications: %"PRIu64"\n",
@@ -841,7 +914,11 @@ vf_zc_qp_check(struct vf_zc_qp *qp, struct ds *s)
 {
     bool ok = true;
 
-    rte_spinlock_lock(&qp->lock);
+    if (!qp_lock_for_report(qp)) {
+        ds_put_format(s, "queue pair %"PRIu16": too busy to check, try "
+                      "again\n", qp->qid);
+        return false;
+    }
     ds_put_format(s, "queue pair %"PRIu16": ", qp->qid);
     if (qp->zc) {
         ds_put_cstr(s, "zero copy\n  ");

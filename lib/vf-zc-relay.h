@@ -17,6 +17,12 @@
 #ifndef VF_ZC_RELAY_H
 #define VF_ZC_RELAY_H 1
 
+/* Descriptors of each guest ring that one round of the relay (or one batch
+ * of pipeline output) may read: a full burst of the longest chains.  With
+ * VF_ZC_CHAIN_MAX_DESC (vf-zc-vring.h), this bounds the work that a guest can
+ * cause a PMD thread per iteration, whatever it writes in its rings. */
+#define VF_ZC_RING_BUDGET (NETDEV_MAX_BURST * VF_ZC_CHAIN_MAX_DESC)
+
 /* The relay of one queue pair: the guest's vrings 2Q (receive) and 2Q + 1
  * (transmit), and a VF queue.
  *
@@ -40,11 +46,17 @@
  * threads (the main thread, DPDK's vhost-events thread) start and stop the
  * queue pair.
  *
- * 'lock' serializes everything that touches the guest's rings.  The relay
- * only tries it, so a PMD thread never waits for a control thread; a control
- * thread that stops the queue pair takes it, so it waits at most for one
- * burst of a PMD thread.  Once vf_zc_qp_stop() returns, nothing touches the
- * guest's rings or memory until the next vf_zc_qp_start(). */
+ * 'lock' serializes everything that touches the guest's rings.  PMD threads
+ * only try it: the relay skips a round, and pipeline output into the guest
+ * is dropped and counted (VF_ZC_DROP_RING_BUSY), so a PMD thread never waits
+ * for another thread, nor for a guest.  A control thread that starts or
+ * stops the queue pair takes it, and so waits at most for one round of the
+ * relay, whose work VF_ZC_RING_BUDGET bounds.  Control threads that only
+ * report (status, vf-zc/show, vf-zc/check) never wait behind a PMD thread:
+ * they read the counters with no lock, and try 'lock' for the rest a few
+ * times, sleeping in between, and say so when they could not take it.
+ * Once vf_zc_qp_stop() returns, nothing touches the guest's rings or memory
+ * until the next vf_zc_qp_start(). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -72,6 +84,11 @@ enum vf_zc_drop {
     VF_ZC_DROP_GUEST_TX_ERROR,  /* Malformed packet from the guest. */
     VF_ZC_DROP_NO_HOST_BUFFER,  /* No host buffer to copy a packet to the
                                  * pipeline into. */
+    VF_ZC_DROP_RING_BUDGET,     /* The guest's receive ring cost more work
+                                 * than one burst may (see 'budget' in
+                                 * struct vf_zc_vring). */
+    VF_ZC_DROP_RING_BUSY,       /* Pipeline output found the guest's ring
+                                 * in use by another thread. */
     VF_ZC_N_DROPS
 };
 
@@ -88,7 +105,9 @@ vf_zc_stat_read(const atomic_uint64_t *c)
 }
 
 /* Counters of one queue pair.  Written by PMD threads with relaxed atomics,
- * read by the main thread. */
+ * with 'lock' held, except drops[VF_ZC_DROP_RING_BUSY], which is counted by
+ * threads that could not take 'lock' (an atomic add); read by any thread,
+ * with no lock. */
 struct vf_zc_qp_stats {
     atomic_uint64_t vf_to_guest_packets;
     atomic_uint64_t vf_to_guest_bytes;
@@ -111,6 +130,9 @@ struct vf_zc_qp {
     uint16_t qid;               /* Queue pair number. */
 
     rte_spinlock_t lock;
+    atomic_bool reporter_waiting;   /* A control thread that only reports
+                                     * wants 'lock': the relay lets it have
+                                     * it before its next round. */
 
     /* Written by control threads with 'lock' held; read by the relay with
      * 'lock' held. */

@@ -281,12 +281,19 @@ vf_zc_rxpool_destroy(struct vf_zc_rxpool *pool)
 
 /* Binds headers to the buffers the guest posts on 'vq', whose buffers are in
  * 'mem', and which the guest expects to start with a virtio-net header of
- * 'hdr_len' bytes. */
+ * 'hdr_len' bytes.
+ *
+ * Binding pops chains from 'vq' within its budget, which its owner sets for
+ * each round of work: a driver asking for more headers than the budget
+ * allows is refused, as by an empty pool.  Until the owner sets a budget,
+ * there is no limit, so that a control thread can fill a VF queue as it
+ * sets it up (at most one chain per descriptor of that queue). */
 void
 vf_zc_rxpool_attach(struct vf_zc_rxpool *pool, struct vf_zc_vring *vq,
                     const struct vf_zc_guest_mem *mem, uint32_t hdr_len)
 {
     ovs_assert(!pool->vq && !pool->n_bound);
+    vf_zc_vring_set_budget(vq, VF_ZC_VRING_NO_LIMIT);
     pool->vq = vq;
     pool->mem = mem;
     pool->hdr_len = hdr_len;
@@ -342,7 +349,9 @@ chain_refusal(const struct vf_zc_rxpool *pool, const struct vf_zc_chain *chain,
 
 /* Binds an unbound header to the next buffer the guest posted, into '*mp'.
  * Returns false if there is none, or it cannot be bound (then it stays in the
- * ring, for the copy path, and 'fallback' says why). */
+ * ring, for the copy path, and 'fallback' says why), or the ring's budget is
+ * spent.  Bad chains on the way are returned unused; each costs the budget
+ * at least one descriptor, so their number is bounded too. */
 static bool
 bind_next(struct vf_zc_rxpool *pool, struct rte_mbuf **mp)
 {

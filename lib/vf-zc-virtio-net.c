@@ -113,6 +113,9 @@ vf_zc_net_rx_copy(struct vf_zc_vring *rxq, size_t hdr_len, bool mergeable,
         } else if (status == VF_ZC_VRING_EMPTY) {
             vf_zc_vring_unpop(rxq, n);
             return VF_ZC_NET_RX_NO_BUFFERS;
+        } else if (status == VF_ZC_VRING_BUDGET_SPENT) {
+            vf_zc_vring_unpop(rxq, n);
+            return VF_ZC_NET_RX_BUDGET_SPENT;
         }
         /* The header must fit in the first buffer, so that the guest finds
          * it in one piece. */

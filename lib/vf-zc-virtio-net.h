@@ -67,6 +67,8 @@ enum vf_zc_net_rx_result {
                                  * packet was dropped, and the buffers taken
                                  * for it returned unused. */
     VF_ZC_NET_RX_BROKEN,        /* The ring is broken. */
+    VF_ZC_NET_RX_BUDGET_SPENT,  /* The ring's work budget is spent: ring
+                                 * unchanged. */
 };
 
 enum vf_zc_net_rx_result vf_zc_net_rx_copy(struct vf_zc_vring *rxq,

@@ -111,6 +111,7 @@ vf_zc_vring_init(struct vf_zc_vring *vq, void *desc, void *avail, void *used,
     vq->last_avail_idx = vq->avail_idx = last_avail_idx;
     vq->last_used_idx = vq->published_used_idx = last_used_idx;
     vq->signalled_used = last_used_idx;
+    vq->budget = VF_ZC_VRING_NO_LIMIT;
 
     if (!desc || !avail || !used) {
         vring_break(vq, "ring is not mapped");
@@ -162,13 +163,18 @@ vf_zc_vring_avail_count(struct vf_zc_vring *vq)
  * VF_ZC_VRING_BAD_CHAIN if a chain was taken whose buffers are not all in
  * guest memory (chain->head is set; the caller must return it with
  * vf_zc_vring_push() and length 0), VF_ZC_VRING_EMPTY if none is available,
- * VF_ZC_VRING_BROKEN if the ring is broken, now or before. */
+ * VF_ZC_VRING_BUDGET_SPENT if fewer than VF_ZC_CHAIN_MAX_DESC descriptor
+ * reads are left in the ring's budget, VF_ZC_VRING_BROKEN if the ring is
+ * broken, now or before.
+ *
+ * Reads at most VF_ZC_CHAIN_MAX_DESC descriptors, and takes them from the
+ * budget. */
 enum vf_zc_vring_status
 vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
                 struct vf_zc_chain *chain)
 {
     const struct vf_zc_vring_desc *table;
-    uint32_t table_size, n_desc;
+    uint32_t table_size, n_desc, n_read;
     bool in_indirect = false;
     uint64_t len;
     uint16_t head, i;
@@ -179,6 +185,10 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
     if (vq->last_avail_idx == vq->avail_idx && !vf_zc_vring_avail_count(vq)) {
         return (vf_zc_vring_is_broken(vq)
                 ? VF_ZC_VRING_BROKEN : VF_ZC_VRING_EMPTY);
+    }
+    if (vq->budget < VF_ZC_CHAIN_MAX_DESC) {
+        vq->budget_stops++;
+        return VF_ZC_VRING_BUDGET_SPENT;
     }
 
     head = read_once_u16(&vq->avail->ring[vq->last_avail_idx
@@ -192,17 +202,29 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
     table = vq->desc;
     table_size = vq->size;
     n_desc = 0;
+    n_read = 0;
     len = 0;
     chain->n_iov = 0;
     for (i = head;;) {
         struct vf_zc_vring_desc d;
 
         /* A chain visits each descriptor of its table at most once, so a
-         * longer walk is a loop. */
+         * longer walk is a loop.  Any walk is bounded, loop or not, and
+         * paid for from the budget as it goes, so that a broken ring is
+         * paid for too. */
         if (++n_desc > table_size) {
             return vring_break(vq, "descriptor chain from %"PRIu16" loops",
                                head);
         }
+        if (++n_read > VF_ZC_CHAIN_MAX_DESC) {
+            return vring_break(vq, "descriptor chain from %"PRIu16" has "
+                               "more than %d descriptors", head,
+                               VF_ZC_CHAIN_MAX_DESC);
+        }
+        if (vq->budget != VF_ZC_VRING_NO_LIMIT) {
+            vq->budget--;
+        }
+        vq->desc_reads++;
         read_desc(&table[i], &d);
 
         if (d.flags & VF_ZC_VRING_DESC_F_INDIRECT) {

@@ -97,6 +97,16 @@ struct vf_zc_vring_used {
  * MAX_SKB_FRAGS + 2 (19); a chain longer than this breaks the ring. */
 #define VF_ZC_CHAIN_MAX_IOV 64
 
+/* Most descriptors that taking one chain may read, counting every one:
+ * empty ones, the indirect descriptor and those in its table.  The
+ * specification lets a chain be as long as the ring (32768), and so a guest
+ * could make each chain cost tens of thousands of reads; no driver needs
+ * more than a few dozen.  A chain longer than this breaks the ring. */
+#define VF_ZC_CHAIN_MAX_DESC (2 * VF_ZC_CHAIN_MAX_IOV)
+
+/* A work budget that sets no limit (see vf_zc_vring_set_budget()). */
+#define VF_ZC_VRING_NO_LIMIT UINT32_MAX
+
 /* A descriptor chain, translated. */
 struct vf_zc_iov {
     uint8_t *base;              /* In this process. */
@@ -132,8 +142,17 @@ struct vf_zc_vring {
     uint16_t signalled_used;    /* Used index at the last notification. */
     bool signalled_used_valid;
 
-    /* Chains refused because a buffer was outside guest memory. */
-    uint64_t bad_chains;
+    /* Descriptors the device may still read: vf_zc_vring_pop() takes a
+     * chain only while at least VF_ZC_CHAIN_MAX_DESC are left, so between
+     * two vf_zc_vring_set_budget() calls the ring reads at most the budget
+     * set, whatever the guest writes. */
+    uint32_t budget;
+
+    /* Statistics. */
+    uint64_t bad_chains;        /* Chains refused because a buffer was
+                                 * outside guest memory. */
+    uint64_t desc_reads;        /* Descriptors read. */
+    uint64_t budget_stops;      /* Pops refused for want of budget. */
 
     /* Why the ring is broken, or empty if it is not. */
     char error[128];
@@ -145,6 +164,8 @@ enum vf_zc_vring_status {
     VF_ZC_VRING_BAD_CHAIN,      /* Taken, but unusable: give it back unused
                                  * with vf_zc_vring_push(head, 0). */
     VF_ZC_VRING_BROKEN,         /* See 'error'. */
+    VF_ZC_VRING_BUDGET_SPENT,   /* Nothing taken: the budget for now is
+                                 * spent (vf_zc_vring_set_budget()). */
 };
 
 bool vf_zc_vring_init(struct vf_zc_vring *, void *desc, void *avail,
@@ -157,6 +178,16 @@ static inline bool
 vf_zc_vring_is_broken(const struct vf_zc_vring *vq)
 {
     return vq->error[0] != '\0';
+}
+
+/* Lets the device read 'budget' more descriptors of 'vq' from now on (or
+ * any number, with VF_ZC_VRING_NO_LIMIT).  The owner sets it at the start of
+ * each round of work, so that a round's cost has a bound the guest cannot
+ * raise.  A budget below VF_ZC_CHAIN_MAX_DESC lets nothing be taken. */
+static inline void
+vf_zc_vring_set_budget(struct vf_zc_vring *vq, uint32_t budget)
+{
+    vq->budget = budget;
 }
 
 uint16_t vf_zc_vring_avail_count(struct vf_zc_vring *);

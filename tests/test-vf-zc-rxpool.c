@@ -32,10 +32,12 @@
 #include <rte_mbuf.h>
 
 #include "command-line.h"
+#include "dp-packet.h"
 #include "openvswitch/dynamic-string.h"
 #include "ovstest.h"
 #include "random.h"
 #include "util.h"
+#include "vf-zc-hostile-ring.h"
 #include "vf-zc-rxpool.h"
 #include "vf-zc-sim-guest.h"
 #include "vf-zc-vring.h"
@@ -341,8 +343,68 @@ test_exactly_once(struct ovs_cmdl_context *ctx OVS_UNUSED)
     fixture_destroy(&f);
 }
 
+/* The work bound, for binding: a driver asking for buffers again and again
+ * within one round of the relay (as rte_eth_rx_burst() may) reads no more
+ * descriptors than the round's budget, whatever the guest posted.  The
+ * relay's budget, as in test-vf-zc-work-bound.c. */
+#define ROUND_BUDGET (NETDEV_MAX_BURST * VF_ZC_CHAIN_MAX_DESC)
+
+static void
+test_work_bound(struct ovs_cmdl_context *ctx)
+{
+    for (int i = 1; i < ctx->argc; i++) {
+        uint32_t size = atoi(ctx->argv[i]);
+
+        for (int a = 0; a < N_HOSTILE_ATTACKS; a++) {
+            struct rte_mbuf **hdrs = xmalloc(64 * sizeof *hdrs);
+            struct rte_mbuf *m[NETDEV_MAX_BURST];
+            struct vf_zc_rxpool *pool;
+            struct hostile_ring h;
+            struct vf_zc_vring vq;
+            uint64_t most = 0;
+
+            for (int j = 0; j < 64; j++) {
+                hdrs[j] = xmalloc_cacheline(vf_zc_rxpool_header_size());
+            }
+            pool = vf_zc_rxpool_create_bare(64, DATA_SIZE, hdrs);
+            hostile_ring_init(&h, size, a, true);
+            hostile_ring_device_init(&h, &vq);
+            vf_zc_rxpool_attach(pool, &vq, &h.map, HDR_LEN);
+
+            for (int r = 0; r < 16; r++) {
+                uint64_t before = vq.desc_reads;
+
+                vf_zc_vring_set_budget(&vq, ROUND_BUDGET);
+                for (int req = 0; req < 8; req++) {
+                    if (!vf_zc_rxpool_get(pool, m, NETDEV_MAX_BURST)) {
+                        vf_zc_rxpool_put(pool, m, NETDEV_MAX_BURST);
+                    }
+                }
+                vf_zc_vring_publish(&vq);
+                hostile_ring_repost(&h, &vq);
+                ovs_assert(vq.desc_reads - before <= ROUND_BUDGET);
+                most = MAX(most, vq.desc_reads - before);
+            }
+            printf("ring %"PRIu32", %s: binding read at most %"PRIu64
+                   " descriptors a round\n", size, hostile_attack_name(a),
+                   most);
+
+            vf_zc_rxpool_detach(pool);
+            ovs_assert(!pool->lost);
+            for (int j = 0; j < 64; j++) {
+                free_cacheline(hdrs[j]);
+            }
+            vf_zc_rxpool_destroy(pool);
+            free(hdrs);
+            hostile_ring_destroy(&h);
+        }
+    }
+    printf("every round within %d descriptors\n", ROUND_BUDGET);
+}
+
 static const struct ovs_cmdl_command commands[] = {
     { "bind", NULL, 0, 0, test_bind, OVS_RO },
+    { "work-bound", NULL, 1, INT_MAX, test_work_bound, OVS_RO },
     { "too-small", NULL, 0, 0, test_too_small, OVS_RO },
     { "exactly-once", NULL, 0, 0, test_exactly_once, OVS_RO },
     { NULL, NULL, 0, 0, NULL, OVS_RO },

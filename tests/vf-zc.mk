@@ -14,6 +14,9 @@ SYSTEM_DPDK_TESTSUITE_AT += \
 tests_ovstest_SOURCES += \
 	tests/test-vf-zc-options.c \
 	tests/test-vf-zc-vring.c \
+	tests/test-vf-zc-work-bound.c \
+	tests/vf-zc-hostile-ring.c \
+	tests/vf-zc-hostile-ring.h \
 	tests/vf-zc-sim-guest.c \
 	tests/vf-zc-sim-guest.h
 
