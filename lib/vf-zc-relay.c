@@ -690,8 +690,8 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
     if (qp->guest_ready) {
         /* The VF's receive queue takes buffers from 'rxq' too, in zero
          * copy: within the same budget. */
-        vf_zc_vring_set_budget(&qp->rxq, VF_ZC_RING_BUDGET);
-        vf_zc_vring_set_budget(&qp->txq, VF_ZC_RING_BUDGET);
+        vf_zc_vring_set_budget(&qp->rxq, VF_ZC_VRING_ROUND_BUDGET);
+        vf_zc_vring_set_budget(&qp->txq, VF_ZC_VRING_ROUND_BUDGET);
     }
     if (qp->vf_ready && qp->vf_rx && qp->bypass) {
         n += relay_vf_to_guest(qp);
@@ -791,7 +791,7 @@ vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
         struct rx_tally tally;
 
         memset(&tally, 0, sizeof tally);
-        vf_zc_vring_set_budget(&qp->rxq, VF_ZC_RING_BUDGET);
+        vf_zc_vring_set_budget(&qp->rxq, VF_ZC_VRING_ROUND_BUDGET);
         DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
             struct vf_zc_seg seg = {
                 .data = dp_packet_data(packet),
@@ -811,17 +811,15 @@ vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
 }
 
 /* If one of the guest's rings of 'qp' is broken, stores why in 'buf' and
- * returns true.  If the relay kept the queue pair too busy to look, says so
- * in 'buf' and returns true too.  Control threads. */
+ * returns true.  Returns false if the relay kept the queue pair too busy to
+ * look (then the next look tells).  Control threads. */
 bool
 vf_zc_qp_get_ring_error(struct vf_zc_qp *qp, char *buf, size_t size)
 {
     bool broken = false;
 
     if (!qp_lock_for_report(qp)) {
-        snprintf(buf, size, "queue pair %"PRIu16" too busy to report on",
-                 qp->qid);
-        return true;
+        return false;
     }
     if (qp->guest_ready) {
         const struct vf_zc_vring *vq = (vf_zc_vring_is_broken(&qp->rxq)

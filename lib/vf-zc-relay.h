@@ -17,12 +17,6 @@
 #ifndef VF_ZC_RELAY_H
 #define VF_ZC_RELAY_H 1
 
-/* Descriptors of each guest ring that one round of the relay (or one batch
- * of pipeline output) may read: a full burst of the longest chains.  With
- * VF_ZC_CHAIN_MAX_DESC (vf-zc-vring.h), this bounds the work that a guest can
- * cause a PMD thread per iteration, whatever it writes in its rings. */
-#define VF_ZC_RING_BUDGET (NETDEV_MAX_BURST * VF_ZC_CHAIN_MAX_DESC)
-
 /* The relay of one queue pair: the guest's vrings 2Q (receive) and 2Q + 1
  * (transmit), and a VF queue.
  *
@@ -51,7 +45,8 @@
  * is dropped and counted (VF_ZC_DROP_RING_BUSY), so a PMD thread never waits
  * for another thread, nor for a guest.  A control thread that starts or
  * stops the queue pair takes it, and so waits at most for one round of the
- * relay, whose work VF_ZC_RING_BUDGET bounds.  Control threads that only
+ * relay, whose work the rings' budgets bound (VF_ZC_VRING_ROUND_BUDGET
+ * descriptors each: a round reads no more, whatever the guest writes).  Control threads that only
  * report (status, vf-zc/show, vf-zc/check) never wait behind a PMD thread:
  * they read the counters with no lock, and try 'lock' for the rest a few
  * times, sleeping in between, and say so when they could not take it.

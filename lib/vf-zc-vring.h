@@ -104,6 +104,13 @@ struct vf_zc_vring_used {
  * more than a few dozen.  A chain longer than this breaks the ring. */
 #define VF_ZC_CHAIN_MAX_DESC (2 * VF_ZC_CHAIN_MAX_IOV)
 
+/* The work budget of one round of a device's work on a ring (see
+ * vf_zc_vring_set_budget()): a burst of 32 chains of up to 16 descriptors
+ * each, more than drivers post for one packet, and room for one longest
+ * chain.  So a legitimate burst always fits, and a round costs a hostile
+ * guest's ring little more than a busy one's. */
+#define VF_ZC_VRING_ROUND_BUDGET (32 * 16 + VF_ZC_CHAIN_MAX_DESC)
+
 /* A work budget that sets no limit (see vf_zc_vring_set_budget()). */
 #define VF_ZC_VRING_NO_LIMIT UINT32_MAX
 

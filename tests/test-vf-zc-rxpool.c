@@ -345,9 +345,8 @@ test_exactly_once(struct ovs_cmdl_context *ctx OVS_UNUSED)
 
 /* The work bound, for binding: a driver asking for buffers again and again
  * within one round of the relay (as rte_eth_rx_burst() may) reads no more
- * descriptors than the round's budget, whatever the guest posted.  The
- * relay's budget, as in test-vf-zc-work-bound.c. */
-#define ROUND_BUDGET (NETDEV_MAX_BURST * VF_ZC_CHAIN_MAX_DESC)
+ * descriptors than the round's budget, whatever the guest posted. */
+#define ROUND_BUDGET VF_ZC_VRING_ROUND_BUDGET
 
 static void
 test_work_bound(struct ovs_cmdl_context *ctx)

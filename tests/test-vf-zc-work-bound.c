@@ -38,9 +38,7 @@
 #include "vf-zc-virtio-net.h"
 #include "vf-zc-vring.h"
 
-/* What the relay allows each ring per round (VF_ZC_RING_BUDGET in
- * vf-zc-relay.h, which needs DPDK). */
-#define ROUND_BUDGET (NETDEV_MAX_BURST * VF_ZC_CHAIN_MAX_DESC)
+#define ROUND_BUDGET VF_ZC_VRING_ROUND_BUDGET
 #define HDR_LEN 12
 #define N_ROUNDS 16
 

@@ -23,8 +23,8 @@
 #include "util.h"
 
 /* Guest memory: one region holding, in order, the descriptor table, the
- * avail ring, the used ring, an indirect table and a buffer, each on its own
- * pages. */
+ * avail ring, the used ring, an indirect table (room for twice the ring) and
+ * a buffer, each on its own pages; by default at HOSTILE_GPA. */
 #define HOSTILE_GPA UINT64_C(0x100000000)
 #define HOSTILE_BUF_LEN 4096
 
@@ -37,10 +37,33 @@ static const char *const attack_names[N_HOSTILE_ATTACKS] = {
     [HOSTILE_NO_PAYLOAD] = "header-only buffer",
 };
 
+/* For command lines. */
+static const char *const attack_keys[N_HOSTILE_ATTACKS] = {
+    [HOSTILE_WHOLE_TABLE] = "whole-table",
+    [HOSTILE_LONGEST] = "longest",
+    [HOSTILE_INDIRECT_WHOLE] = "indirect-whole",
+    [HOSTILE_INDIRECT_LONGEST] = "indirect-longest",
+    [HOSTILE_BAD_CHAIN] = "bad-chain",
+    [HOSTILE_NO_PAYLOAD] = "no-payload",
+};
+
 const char *
 hostile_attack_name(enum hostile_attack attack)
 {
     return attack < N_HOSTILE_ATTACKS ? attack_names[attack] : "unknown";
+}
+
+/* Parses 's', one of the attack keys above ("longest", ...). */
+bool
+hostile_attack_from_string(const char *s, enum hostile_attack *attack)
+{
+    for (int i = 0; i < N_HOSTILE_ATTACKS; i++) {
+        if (!strcmp(s, attack_keys[i])) {
+            *attack = i;
+            return true;
+        }
+    }
+    return false;
 }
 
 static size_t
@@ -49,13 +72,14 @@ page_round(size_t n)
     return ROUND_UP(n, 4096);
 }
 
-/* Chains 'n' empty descriptors of 'table' from its first, for a device that
- * writes them if 'device_writes'. */
+/* Chains 'n' empty descriptors of 'table' from its first, pointing at 'gpa',
+ * for a device that writes them if 'device_writes'. */
 static void
-chain_empty(struct vf_zc_vring_desc *table, uint32_t n, bool device_writes)
+chain_empty(struct vf_zc_vring_desc *table, uint32_t n, uint64_t gpa,
+            bool device_writes)
 {
     for (uint32_t i = 0; i < n; i++) {
-        table[i].addr = HOSTILE_GPA;
+        table[i].addr = gpa;
         table[i].len = 0;
         table[i].flags = ((i + 1 < n ? VF_ZC_VRING_DESC_F_NEXT : 0)
                           | (device_writes ? VF_ZC_VRING_DESC_F_WRITE : 0));
@@ -63,19 +87,42 @@ chain_empty(struct vf_zc_vring_desc *table, uint32_t n, bool device_writes)
     }
 }
 
-/* Makes 'h' a ring of 'size' entries whose every avail entry names
- * descriptor 0, the head of 'attack'. */
+/* Guest memory that a ring of 'size' entries and its buffers take. */
+size_t
+hostile_ring_mem_size(uint32_t size)
+{
+    return (3 * page_round(size * sizeof(struct vf_zc_vring_desc))
+            + page_round(4 + 2 * size + 2) + page_round(4 + 8 * size + 2)
+            + HOSTILE_BUF_LEN);
+}
+
+/* Makes 'h' a ring of 'size' entries, in its own memory, whose every avail
+ * entry names descriptor 0, the head of 'attack'. */
 void
 hostile_ring_init(struct hostile_ring *h, uint32_t size,
                   enum hostile_attack attack, bool device_writes)
 {
+    size_t total = hostile_ring_mem_size(size);
+
+    hostile_ring_build(h, xzalloc(total), HOSTILE_GPA, size, attack,
+                       device_writes);
+    h->own_mem = true;
+}
+
+/* Makes 'h' a ring as hostile_ring_init() does, in the caller's zeroed
+ * memory 'mem' of hostile_ring_mem_size(size) bytes, at guest-physical
+ * address 'gpa'. */
+void
+hostile_ring_build(struct hostile_ring *h, void *mem, uint64_t gpa,
+                   uint32_t size, enum hostile_attack attack,
+                   bool device_writes)
+{
     size_t desc_size = page_round(size * sizeof *h->desc);
     size_t avail_size = page_round(4 + 2 * size + 2);
     size_t used_size = page_round(4 + 8 * size + 2);
-    size_t table_size = page_round(size * sizeof *h->desc);
-    size_t total = desc_size + avail_size + used_size + table_size
-                   + HOSTILE_BUF_LEN;
-    uint64_t table_gpa = HOSTILE_GPA + desc_size + avail_size + used_size;
+    size_t table_size = 2 * page_round(size * sizeof *h->desc);
+    size_t total = hostile_ring_mem_size(size);
+    uint64_t table_gpa = gpa + desc_size + avail_size + used_size;
     uint64_t buf_gpa = table_gpa + table_size;
     uint16_t write = device_writes ? VF_ZC_VRING_DESC_F_WRITE : 0;
     struct vf_zc_vring_desc *table;
@@ -83,35 +130,37 @@ hostile_ring_init(struct hostile_ring *h, uint32_t size,
 
     memset(h, 0, sizeof *h);
     h->size = size;
-    h->mem = xzalloc(total);
+    h->gpa = gpa;
+    h->mem = mem;
     vf_zc_guest_mem_init(&h->map);
-    error = vf_zc_guest_mem_add(&h->map, HOSTILE_GPA, total, h->mem);
+    error = vf_zc_guest_mem_add(&h->map, gpa, total, h->mem);
     ovs_assert(!error);
     h->desc = (void *) h->mem;
     h->avail = (void *) (h->mem + desc_size);
     h->used = (void *) (h->mem + desc_size + avail_size);
-    table = (void *) (h->mem + (table_gpa - HOSTILE_GPA));
+    table = (void *) (h->mem + (table_gpa - gpa));
 
     switch (attack) {
     case HOSTILE_WHOLE_TABLE:
-        chain_empty(h->desc, size, device_writes);
+        chain_empty(h->desc, size, gpa, device_writes);
         break;
     case HOSTILE_LONGEST:
-        chain_empty(h->desc, MIN(size, VF_ZC_CHAIN_MAX_DESC), device_writes);
+        chain_empty(h->desc, MIN(size, VF_ZC_CHAIN_MAX_DESC), gpa,
+                    device_writes);
         break;
     case HOSTILE_INDIRECT_WHOLE:
     case HOSTILE_INDIRECT_LONGEST: {
         uint32_t n = (attack == HOSTILE_INDIRECT_WHOLE ? size
                       : VF_ZC_CHAIN_MAX_DESC - 1);
 
-        chain_empty(table, n, device_writes);
+        chain_empty(table, n, gpa, device_writes);
         h->desc[0].addr = table_gpa;
         h->desc[0].len = n * sizeof *table;
         h->desc[0].flags = VF_ZC_VRING_DESC_F_INDIRECT;
         break;
     }
     case HOSTILE_BAD_CHAIN:
-        h->desc[0].addr = HOSTILE_GPA + total;
+        h->desc[0].addr = gpa + total;
         h->desc[0].len = 2048;
         h->desc[0].flags = write;
         break;
@@ -132,7 +181,9 @@ void
 hostile_ring_destroy(struct hostile_ring *h)
 {
     vf_zc_guest_mem_destroy(&h->map);
-    free(h->mem);
+    if (h->own_mem) {
+        free(h->mem);
+    }
 }
 
 /* Sets up 'vq' as the device's side of 'h', with indirect descriptors. */

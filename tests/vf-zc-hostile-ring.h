@@ -45,18 +45,25 @@ enum hostile_attack {
 };
 
 const char *hostile_attack_name(enum hostile_attack);
+bool hostile_attack_from_string(const char *, enum hostile_attack *);
 
 struct hostile_ring {
     uint32_t size;
+    uint64_t gpa;               /* Guest-physical address of 'mem'. */
     uint8_t *mem;               /* Guest memory: rings, table, buffers. */
+    bool own_mem;               /* 'mem' was allocated by hostile_ring. */
     struct vf_zc_guest_mem map;
     struct vf_zc_vring_desc *desc;
     struct vf_zc_vring_avail *avail;
     struct vf_zc_vring_used *used;
 };
 
+size_t hostile_ring_mem_size(uint32_t size);
 void hostile_ring_init(struct hostile_ring *, uint32_t size,
                        enum hostile_attack, bool device_writes);
+void hostile_ring_build(struct hostile_ring *, void *mem, uint64_t gpa,
+                        uint32_t size, enum hostile_attack,
+                        bool device_writes);
 void hostile_ring_destroy(struct hostile_ring *);
 void hostile_ring_device_init(struct hostile_ring *, struct vf_zc_vring *);
 void hostile_ring_repost(struct hostile_ring *, const struct vf_zc_vring *);

@@ -12,6 +12,7 @@ SYSTEM_DPDK_TESTSUITE_AT += \
 	tests/system-vf-zc.at
 
 tests_ovstest_SOURCES += \
+	tests/test-vf-zc-attack.c \
 	tests/test-vf-zc-options.c \
 	tests/test-vf-zc-vring.c \
 	tests/test-vf-zc-work-bound.c \
