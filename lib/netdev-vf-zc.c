@@ -578,6 +578,12 @@ vf_zc_zc_refusal(const struct netdev_vf_zc *dev)
 {
     if (!dev->opts.zero_copy) {
         return VF_ZC_FALLBACK_DISABLED;
+    } else if (!dev->opts.bypass) {
+        /* Packets from the VF go to the pipeline, which may drop them or
+         * send them elsewhere: none may land in guest-visible memory first
+         * (invariant 10 in the design), so the VF receives into host
+         * buffers. */
+        return VF_ZC_FALLBACK_BYPASS_OFF;
     } else if (dev->guest_features & (UINT64_C(1) << VHOST_F_LOG_ALL)) {
         /* vf-zc does not offer LOG_ALL yet, so this does not happen; if it
          * did, the copy path would be the one to log its writes. */
@@ -1993,7 +1999,6 @@ netdev_vf_zc_get_stats(const struct netdev *netdev,
                          + t.drops[VF_ZC_DROP_OVERSIZE]
                          + t.drops[VF_ZC_DROP_RING_ERROR]
                          + t.drops[VF_ZC_DROP_BAD_BUFFER]
-                         + t.drops[VF_ZC_DROP_NO_HOST_BUFFER]
                          + t.drops[VF_ZC_DROP_RING_BUDGET]
                          + t.drops[VF_ZC_DROP_RING_BUSY]
                          + t.vf_rx_nombuf + t.vf_rx_missed);

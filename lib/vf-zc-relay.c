@@ -46,7 +46,6 @@ static const char *const drop_names[VF_ZC_N_DROPS] = {
     [VF_ZC_DROP_BAD_BUFFER] = "guest_bad_buffer",
     [VF_ZC_DROP_VF_TX_FULL] = "vf_tx_full",
     [VF_ZC_DROP_GUEST_TX_ERROR] = "guest_tx_error",
-    [VF_ZC_DROP_NO_HOST_BUFFER] = "no_host_buffer",
     [VF_ZC_DROP_RING_BUDGET] = "guest_ring_budget",
     [VF_ZC_DROP_RING_BUSY] = "guest_ring_busy",
 };
@@ -703,43 +702,6 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
     return n;
 }
 
-/* Receives packets from the VF's zero-copy queue for the pipeline, copying
- * each out of the guest buffer it arrived in, which then goes back to the
- * VF: a guest buffer never leaves vf-zc.  Returns the number of packets put
- * in 'batch'. */
-static uint16_t
-recv_copy_out(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
-    OVS_REQUIRES(qp->lock)
-{
-    struct rte_mbuf *pkts[NETDEV_MAX_BURST];
-    uint16_t n, n_out = 0;
-
-    n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
-    for (uint16_t i = 0; i < n; i++) {
-        struct rte_mbuf *c = rte_pktmbuf_alloc(qp->mp);
-
-        if (!c || pkts[i]->pkt_len > rte_pktmbuf_tailroom(c)) {
-            rte_pktmbuf_free(c);
-            count_drop(qp, VF_ZC_DROP_NO_HOST_BUFFER, 1);
-            continue;
-        }
-        void *dst = rte_pktmbuf_append(c, pkts[i]->pkt_len);
-        const void *src = rte_pktmbuf_read(pkts[i], 0, pkts[i]->pkt_len,
-                                           dst);
-
-        if (src != dst) {
-            memcpy(dst, src, pkts[i]->pkt_len);
-        }
-        c->ol_flags = pkts[i]->ol_flags;
-        c->packet_type = pkts[i]->packet_type;
-        c->port = pkts[i]->port;
-        /* The VF's mempool makes each mbuf a dp_packet. */
-        batch->packets[n_out++] = (struct dp_packet *) c;
-    }
-    rte_pktmbuf_free_bulk(pkts, n);
-    return n_out;
-}
-
 /* Receives packets from the VF for the pipeline, when they do not bypass it.
  * Returns 0 with packets in 'batch', or EAGAIN. */
 int
@@ -750,13 +712,13 @@ vf_zc_qp_recv(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
     if (!rte_spinlock_trylock(&qp->lock)) {
         return EAGAIN;
     }
+    /* Without bypass, the VF's receive queue never holds guest buffers
+     * (see vf_zc_zc_refusal() in netdev-vf-zc.c), and the VF's mempool
+     * makes each mbuf a dp_packet. */
     if (qp->vf_ready && qp->vf_rx && !qp->bypass && !qp->zc) {
-        /* The VF's mempool makes each mbuf a dp_packet. */
         n = rte_eth_rx_burst(qp->port_id, qp->vf_queue,
                              (struct rte_mbuf **) batch->packets,
                              NETDEV_MAX_BURST);
-    } else if (qp->vf_ready && qp->vf_rx && !qp->bypass && qp->guest_ready) {
-        n = recv_copy_out(qp, batch);
     }
     rte_spinlock_unlock(&qp->lock);
 

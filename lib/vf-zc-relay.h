@@ -77,8 +77,6 @@ enum vf_zc_drop {
     VF_ZC_DROP_BAD_BUFFER,      /* A guest buffer was outside its memory. */
     VF_ZC_DROP_VF_TX_FULL,      /* The VF's transmit queue is full. */
     VF_ZC_DROP_GUEST_TX_ERROR,  /* Malformed packet from the guest. */
-    VF_ZC_DROP_NO_HOST_BUFFER,  /* No host buffer to copy a packet to the
-                                 * pipeline into. */
     VF_ZC_DROP_RING_BUDGET,     /* The guest's receive ring cost more work
                                  * than one burst may (see 'budget' in
                                  * struct vf_zc_vring). */

@@ -51,6 +51,7 @@ static const char *const fallback_names[VF_ZC_N_FALLBACKS] = {
     [VF_ZC_FALLBACK_DIRTY_LOG] = "dirty_logging",
     [VF_ZC_FALLBACK_FEW_BUFFERS] = "few_guest_buffers",
     [VF_ZC_FALLBACK_PACKET] = "vf_packet_layout",
+    [VF_ZC_FALLBACK_BYPASS_OFF] = "bypass_off",
 };
 
 static const char *const fallback_reasons[VF_ZC_N_FALLBACKS] = {
@@ -65,6 +66,8 @@ static const char *const fallback_reasons[VF_ZC_N_FALLBACKS] = {
     [VF_ZC_FALLBACK_FEW_BUFFERS] = "waiting for the guest to post enough "
                                    "receive buffers",
     [VF_ZC_FALLBACK_PACKET] = "the VF split a packet",
+    [VF_ZC_FALLBACK_BYPASS_OFF] = "options:bypass=false: the pipeline sees "
+                                  "each packet before the guest may",
 };
 
 /* Short name, for counters: "zero_copy_fallback_<name>". */

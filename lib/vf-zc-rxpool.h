@@ -83,6 +83,9 @@ enum vf_zc_fallback {
                                      * fill the VF's ring. */
     VF_ZC_FALLBACK_PACKET,          /* One packet the VF did not place as
                                      * expected (several segments). */
+    VF_ZC_FALLBACK_BYPASS_OFF,      /* options:bypass=false: the pipeline
+                                     * decides on each packet before the
+                                     * guest may see it. */
     VF_ZC_N_FALLBACKS
 };
 
