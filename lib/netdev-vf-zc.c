@@ -120,6 +120,9 @@ VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
 /* Number of vrings a guest can have: an RX and a TX ring per queue pair. */
 #define VF_ZC_MAX_VRINGS (2 * VF_ZC_MAX_QUEUE_PAIRS)
 
+/* See "Threads and locks" above. */
+static struct ovs_mutex vf_zc_mutex = OVS_MUTEX_INITIALIZER;
+
 enum vf_zc_guest_state {
     VF_ZC_GUEST_DISCONNECTED,   /* No vhost-user connection. */
     VF_ZC_GUEST_CONNECTED,      /* Connected; the virtio device is not ready
@@ -179,6 +182,11 @@ struct netdev_vf_zc {
     atomic_int n_active_qps;            /* Queue pairs relaying both ways with
                                          * the guest; send() spreads over
                                          * them. */
+    atomic_int n_vf_queues;             /* VF queue pairs the relay uses.  VF
+                                         * queue Q is the port's rx queue Q,
+                                         * whose PMD thread alone relays
+                                         * every queue pair that uses it:
+                                         * one writer per VF TX queue. */
     atomic_int n_guest_qps;             /* All queue pairs started with the
                                          * guest, including guest-only ones
                                          * beyond the VF's queues. */
@@ -205,7 +213,6 @@ struct netdev_rxq_vf_zc {
     struct netdev_rxq up;
 };
 
-static struct ovs_mutex vf_zc_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list vf_zc_ports OVS_GUARDED_BY(vf_zc_mutex)
     = OVS_LIST_INITIALIZER(&vf_zc_ports);
 
@@ -1020,32 +1027,21 @@ vf_zc_lookup_by_vid(int vid)
     return NULL;
 }
 
-/* Looks up the port of 'vid' and locks it.  On success returns it with both
- * 'vf_zc_mutex' and its mutex held; vf_zc_vhost_unlock() releases them. */
+/* Returns the port of 'vid', for a vhost callback about 'event', or NULL,
+ * logged, if the socket is no vf-zc port's (any more).  Each callback locks
+ * the port it finds, and keeps 'vf_zc_mutex' until it has unlocked it, so
+ * that the port cannot go away meanwhile. */
 static struct netdev_vf_zc *
-vf_zc_vhost_lock(int vid, const char *event)
-    OVS_ACQUIRES(vf_zc_mutex)
+vf_zc_vhost_port(int vid, const char *event)
+    OVS_REQUIRES(vf_zc_mutex)
 {
-    struct netdev_vf_zc *dev;
+    struct netdev_vf_zc *dev = vf_zc_lookup_by_vid(vid);
 
-    ovs_mutex_lock(&vf_zc_mutex);
-    dev = vf_zc_lookup_by_vid(vid);
     if (!dev) {
-        ovs_mutex_unlock(&vf_zc_mutex);
         VLOG_INFO("vhost device %d: %s for a socket of no vf-zc port",
                   vid, event);
-        return NULL;
     }
-    ovs_mutex_lock(&dev->mutex);
     return dev;
-}
-
-static void
-vf_zc_vhost_unlock(struct netdev_vf_zc *dev)
-    OVS_RELEASES(vf_zc_mutex)
-{
-    ovs_mutex_unlock(&dev->mutex);
-    ovs_mutex_unlock(&vf_zc_mutex);
 }
 
 /* vhost-user requests (from the vhost-user specification) after which the
@@ -1090,16 +1086,19 @@ vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
     if (!vf_zc_vhost_request_changes_rings(request)) {
         return;
     }
-    dev = vf_zc_vhost_lock(vid, done ? "ring change done" : "ring change");
+    ovs_mutex_lock(&vf_zc_mutex);
+    dev = vf_zc_vhost_port(vid, done ? "ring change done" : "ring change");
     if (dev) {
+        ovs_mutex_lock(&dev->mutex);
         dev->guest_msg_pending = !done;
         if (done) {
             netdev_request_reconfigure(&dev->up);
         } else {
             vf_zc_stop_guest_relay(dev);
         }
-        vf_zc_vhost_unlock(dev);
+        ovs_mutex_unlock(&dev->mutex);
     }
+    ovs_mutex_unlock(&vf_zc_mutex);
 }
 
 static enum rte_vhost_msg_result
@@ -1121,14 +1120,12 @@ static const struct rte_vhost_user_extern_ops vf_zc_vhost_msg_ops = {
     .post_msg_handle = vf_zc_post_msg_handle,
 };
 
-static int
-vf_zc_new_connection(int vid)
-{
-    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "new connection");
+/* The vhost callbacks, each with the port of its device locked. */
 
-    if (!dev) {
-        return -1;
-    }
+static void
+vf_zc_guest_connected(struct netdev_vf_zc *dev, int vid)
+    OVS_REQUIRES(dev->mutex)
+{
     if (rte_vhost_extern_callback_register(vid, &vf_zc_vhost_msg_ops,
                                            NULL)) {
         VLOG_ERR("%s: could not register vhost-user message hooks; the "
@@ -1144,18 +1141,12 @@ vf_zc_new_connection(int vid)
     VLOG_INFO("%s: guest connected on %s", netdev_get_name(&dev->up),
               dev->vhost_path);
     netdev_change_seq_changed(&dev->up);
-    vf_zc_vhost_unlock(dev);
-    return 0;
 }
 
 static void
-vf_zc_destroy_connection(int vid)
+vf_zc_guest_disconnected(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
 {
-    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "connection closed");
-
-    if (!dev) {
-        return;
-    }
     vf_zc_stop_guest_relay(dev);
     dev->guest_msg_pending = false;
     dev->vid = -1;
@@ -1165,18 +1156,14 @@ vf_zc_destroy_connection(int vid)
     VLOG_INFO("%s: guest disconnected from %s", netdev_get_name(&dev->up),
               dev->vhost_path);
     netdev_request_reconfigure(&dev->up);
-    vf_zc_vhost_unlock(dev);
 }
 
-static int
-vf_zc_new_device(int vid)
+static void
+vf_zc_guest_ready(struct netdev_vf_zc *dev, int vid)
+    OVS_REQUIRES(dev->mutex)
 {
-    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "device ready");
     uint64_t features = 0;
 
-    if (!dev) {
-        return -1;
-    }
     rte_vhost_get_negotiated_features(vid, &features);
     dev->vid = vid;
     dev->guest_state = VF_ZC_GUEST_READY;
@@ -1186,18 +1173,12 @@ vf_zc_new_device(int vid)
               netdev_get_name(&dev->up), rte_vhost_get_vring_num(vid),
               features);
     netdev_request_reconfigure(&dev->up);
-    vf_zc_vhost_unlock(dev);
-    return 0;
 }
 
 static void
-vf_zc_destroy_device(int vid)
+vf_zc_guest_stopped(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
 {
-    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "device stopped");
-
-    if (!dev) {
-        return;
-    }
     /* The library unmaps the guest's memory once this returns. */
     vf_zc_stop_guest_relay(dev);
     if (dev->guest_state == VF_ZC_GUEST_READY) {
@@ -1206,17 +1187,13 @@ vf_zc_destroy_device(int vid)
     VLOG_INFO("%s: guest stopped its virtio device",
               netdev_get_name(&dev->up));
     netdev_request_reconfigure(&dev->up);
-    vf_zc_vhost_unlock(dev);
 }
 
-static int
-vf_zc_vring_state_changed(int vid, uint16_t vring, int enable)
+static void
+vf_zc_guest_vring_changed(struct netdev_vf_zc *dev, uint16_t vring,
+                          int enable)
+    OVS_REQUIRES(dev->mutex)
 {
-    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "vring state change");
-
-    if (!dev) {
-        return -1;
-    }
     if (vring < VF_ZC_MAX_VRINGS) {
         if (!enable) {
             vf_zc_stop_guest_relay(dev);
@@ -1232,22 +1209,107 @@ vf_zc_vring_state_changed(int vid, uint16_t vring, int enable)
                      "vrings vf-zc relays", netdev_get_name(&dev->up),
                      vring, VF_ZC_MAX_VRINGS);
     }
-    vf_zc_vhost_unlock(dev);
-    return 0;
+}
+
+static void
+vf_zc_guest_features_changed(struct netdev_vf_zc *dev, uint64_t features)
+    OVS_REQUIRES(dev->mutex)
+{
+    dev->guest_features = features;
+    netdev_change_seq_changed(&dev->up);
+}
+
+/* What a vhost callback is about, for vf_zc_vhost_event(). */
+enum vf_zc_vhost_event {
+    VF_ZC_VHOST_NEW_CONNECTION,
+    VF_ZC_VHOST_DESTROY_CONNECTION,
+    VF_ZC_VHOST_NEW_DEVICE,
+    VF_ZC_VHOST_DESTROY_DEVICE,
+    VF_ZC_VHOST_VRING_STATE,
+    VF_ZC_VHOST_FEATURES,
+};
+
+/* Handles vhost callback 'event' for device 'vid' ('arg1' and 'arg2' are the
+ * callback's own arguments), with its port locked.  Returns -1 if no vf-zc
+ * port has 'vid', otherwise 0.  vhost-events thread. */
+static int
+vf_zc_vhost_event(int vid, enum vf_zc_vhost_event event, uint64_t arg1,
+                  int arg2)
+{
+    static const char *const names[] = {
+        [VF_ZC_VHOST_NEW_CONNECTION] = "new connection",
+        [VF_ZC_VHOST_DESTROY_CONNECTION] = "connection closed",
+        [VF_ZC_VHOST_NEW_DEVICE] = "device ready",
+        [VF_ZC_VHOST_DESTROY_DEVICE] = "device stopped",
+        [VF_ZC_VHOST_VRING_STATE] = "vring state change",
+        [VF_ZC_VHOST_FEATURES] = "features changed",
+    };
+    struct netdev_vf_zc *dev;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    dev = vf_zc_vhost_port(vid, names[event]);
+    if (dev) {
+        ovs_mutex_lock(&dev->mutex);
+        switch (event) {
+        case VF_ZC_VHOST_NEW_CONNECTION:
+            vf_zc_guest_connected(dev, vid);
+            break;
+        case VF_ZC_VHOST_DESTROY_CONNECTION:
+            vf_zc_guest_disconnected(dev);
+            break;
+        case VF_ZC_VHOST_NEW_DEVICE:
+            vf_zc_guest_ready(dev, vid);
+            break;
+        case VF_ZC_VHOST_DESTROY_DEVICE:
+            vf_zc_guest_stopped(dev);
+            break;
+        case VF_ZC_VHOST_VRING_STATE:
+            vf_zc_guest_vring_changed(dev, arg1, arg2);
+            break;
+        case VF_ZC_VHOST_FEATURES:
+            vf_zc_guest_features_changed(dev, arg1);
+            break;
+        }
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&vf_zc_mutex);
+    return dev ? 0 : -1;
+}
+
+static int
+vf_zc_new_connection(int vid)
+{
+    return vf_zc_vhost_event(vid, VF_ZC_VHOST_NEW_CONNECTION, 0, 0);
+}
+
+static void
+vf_zc_destroy_connection(int vid)
+{
+    vf_zc_vhost_event(vid, VF_ZC_VHOST_DESTROY_CONNECTION, 0, 0);
+}
+
+static int
+vf_zc_new_device(int vid)
+{
+    return vf_zc_vhost_event(vid, VF_ZC_VHOST_NEW_DEVICE, 0, 0);
+}
+
+static void
+vf_zc_destroy_device(int vid)
+{
+    vf_zc_vhost_event(vid, VF_ZC_VHOST_DESTROY_DEVICE, 0, 0);
+}
+
+static int
+vf_zc_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+    return vf_zc_vhost_event(vid, VF_ZC_VHOST_VRING_STATE, vring, enable);
 }
 
 static int
 vf_zc_features_changed(int vid, uint64_t features)
 {
-    struct netdev_vf_zc *dev = vf_zc_vhost_lock(vid, "features changed");
-
-    if (!dev) {
-        return -1;
-    }
-    dev->guest_features = features;
-    netdev_change_seq_changed(&dev->up);
-    vf_zc_vhost_unlock(dev);
-    return 0;
+    return vf_zc_vhost_event(vid, VF_ZC_VHOST_FEATURES, features, 0);
 }
 
 static const struct rte_vhost_device_ops vf_zc_vhost_ops = {
@@ -1294,6 +1356,9 @@ netdev_vf_zc_construct(struct netdev *netdev)
     struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
 
     ovs_mutex_init(&dev->mutex);
+    /* Nobody else can see the port yet: the mutex only satisfies the
+     * compiler's checks. */
+    ovs_mutex_lock(&dev->mutex);
     vf_zc_options_init(&dev->opts);
     dev->port_id = VF_ZC_PORT_ID_INVALID;
     dev->mtu = RTE_ETHER_MTU;
@@ -1308,8 +1373,10 @@ netdev_vf_zc_construct(struct netdev *netdev)
         vf_zc_qp_init(&dev->qps[i], i);
     }
     atomic_init(&dev->n_active_qps, 0);
+    atomic_init(&dev->n_vf_queues, 0);
     atomic_init(&dev->n_guest_qps, 0);
     vf_zc_guest_mem_init(&dev->guest_mem);
+    ovs_mutex_unlock(&dev->mutex);
 
     netdev->n_rxq = 1;
     netdev->n_txq = 1;
@@ -1347,8 +1414,6 @@ netdev_vf_zc_destruct(struct netdev *netdev)
 
     ovs_mutex_lock(&dev->mutex);
     vf_zc_vf_detach(dev);
-    ovs_mutex_unlock(&dev->mutex);
-
     vf_zc_options_destroy(&dev->opts);
     free(dev->vf_error);
     free(dev->relay_error);
@@ -1357,6 +1422,7 @@ netdev_vf_zc_destruct(struct netdev *netdev)
     free(dev->qps);
     free(dev->zc_pools);
     bitmap_free(dev->enabled_vrings);
+    ovs_mutex_unlock(&dev->mutex);
     ovs_mutex_destroy(&dev->mutex);
 }
 
@@ -1598,6 +1664,7 @@ vf_zc_start_vf_relay(struct netdev_vf_zc *dev)
                         dev->vf_started && n_vf, i < n_vf,
                         dev->vf_mp, dev->opts.bypass);
     }
+    atomic_store_relaxed(&dev->n_vf_queues, dev->vf_started ? n_vf : 0);
 }
 
 /* (Re)starts the relay with the guest's rings: one queue pair for each pair
@@ -1683,9 +1750,12 @@ netdev_vf_zc_reconfigure(struct netdev *netdev)
     vf_zc_start_vf_relay(dev);
     vf_zc_start_guest_relay(dev);
 
-    /* One rx queue of the port per queue pair, so that PMD threads poll each
-     * pair and the usual rx queue placement applies. */
-    netdev->n_rxq = dev->opts.n_rxq;
+    /* One rx queue of the port per VF queue, so that PMD threads poll each
+     * and the usual rx queue placement applies.  A VF that grants fewer
+     * queues than options:n_rxq asks for gets fewer rx queues: the PMD
+     * thread polling rx queue Q must be the only one to transmit on VF
+     * queue Q (see 'n_vf_queues'). */
+    netdev->n_rxq = MAX(1, MIN(dev->vf_n_rxq, dev->opts.n_rxq));
     netdev->n_txq = dev->requested_n_txq;
     netdev_change_seq_changed(netdev);
     ovs_mutex_unlock(&dev->mutex);
@@ -1827,6 +1897,18 @@ netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
     if (n_guest > n_active) {
         smap_add_format(args, "relay-guest-only-qps", "%d",
                         n_guest - n_active);
+    }
+    if (n_guest) {
+        /* Which VF queue (and so which rx queue's PMD thread) relays each
+         * queue pair. */
+        struct ds map = DS_EMPTY_INITIALIZER;
+        int n_vf = MIN(dev->vf_n_rxq, dev->opts.n_rxq);
+
+        for (int q = 0; q < n_guest && n_vf; q++) {
+            ds_put_format(&map, "%sqp%d:vf%d", q ? " " : "", q, q % n_vf);
+        }
+        smap_add(args, "relay-vf-queues", ds_cstr(&map));
+        ds_destroy(&map);
     }
     if (dev->relay_error) {
         smap_add(args, "relay-error", dev->relay_error);
@@ -2141,26 +2223,28 @@ vf_zc_rxq_recheck(struct netdev_rxq *rxq, struct vf_zc_qp *qp)
 
 /* The relay of the queue pair that this rx queue stands for, and of the
  * guest-only queue pairs that share its VF queue, run by the PMD thread
- * polling it. */
+ * polling it: the only thread that transmits on that VF queue. */
 static int
 netdev_vf_zc_rxq_bypass(struct netdev_rxq *rxq)
 {
     struct netdev_vf_zc *dev = netdev_vf_zc_cast(rxq->netdev);
     struct vf_zc_qp *qp = vf_zc_rxq_qp(rxq);
-    int n_active, n_guest, n;
+    int n_vf, n_guest, n;
 
-    if (!qp) {
+    atomic_read_relaxed(&dev->n_vf_queues, &n_vf);
+    if (!qp || rxq->queue_id >= n_vf) {
+        /* No VF queue of its own (the VF is stopped, or has fewer queues
+         * than the port had rx queues until its next reconfiguration). */
         return 0;
     }
     n = vf_zc_qp_relay(qp);
     vf_zc_rxq_recheck(rxq, qp);
 
-    atomic_read_relaxed(&dev->n_active_qps, &n_active);
+    /* The guest's queue pairs beyond the VF's: Q + N, Q + 2N... use VF
+     * queue Q of N. */
     atomic_read_relaxed(&dev->n_guest_qps, &n_guest);
-    if (OVS_UNLIKELY(n_guest > n_active) && n_active) {
-        for (int q = rxq->queue_id + n_active; q < n_guest; q += n_active) {
-            n += vf_zc_qp_relay(&dev->qps[q]);
-        }
+    for (int q = rxq->queue_id + n_vf; q < n_guest; q += n_vf) {
+        n += vf_zc_qp_relay(&dev->qps[q]);
     }
     return n;
 }

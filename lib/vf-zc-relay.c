@@ -85,18 +85,23 @@ count_drop(struct vf_zc_qp *qp, enum vf_zc_drop drop, uint64_t n)
     stat_add(&qp->stats.drops[drop], n);
 }
 
+/* Initializes 'qp', queue pair number 'qid', stopped.  Nobody else may use
+ * it yet. */
 void
 vf_zc_qp_init(struct vf_zc_qp *qp, uint16_t qid)
 {
     memset(qp, 0, sizeof *qp);
-    qp->port_id = RTE_MAX_ETHPORTS;
     qp->qid = qid;
+    atomic_init(&qp->zc_recheck, false);
+    atomic_init(&qp->reporter_waiting, false);
+    vf_zc_spinlock_init(&qp->lock);
+
+    vf_zc_spin_lock(&qp->lock);
+    qp->port_id = RTE_MAX_ETHPORTS;
     qp->vid = -1;
     qp->rx_callfd = qp->tx_callfd = -1;
     qp->zc_fallback = VF_ZC_FALLBACK_DISABLED;
-    atomic_init(&qp->zc_recheck, false);
-    atomic_init(&qp->reporter_waiting, false);
-    rte_spinlock_init(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
 }
 
 /* How a control thread that only reports takes 'lock': it tries it now and
@@ -114,13 +119,13 @@ static bool
 qp_lock_for_report(struct vf_zc_qp *qp)
     OVS_TRY_LOCK(true, qp->lock)
 {
-    if (rte_spinlock_trylock(&qp->lock)) {
+    if (vf_zc_spin_trylock(&qp->lock)) {
         return true;
     }
     atomic_store_relaxed(&qp->reporter_waiting, true);
     for (int i = 0; i < VF_ZC_REPORT_LOCK_TRIES; i++) {
         xnanosleep_no_quiesce(VF_ZC_REPORT_LOCK_SLEEP_NS);
-        if (rte_spinlock_trylock(&qp->lock)) {
+        if (vf_zc_spin_trylock(&qp->lock)) {
             atomic_store_relaxed(&qp->reporter_waiting, false);
             return true;
         }
@@ -138,14 +143,14 @@ void
 vf_zc_qp_set_vf(struct vf_zc_qp *qp, uint16_t port_id, uint16_t vf_queue,
                 bool ready, bool vf_rx, struct rte_mempool *mp, bool bypass)
 {
-    rte_spinlock_lock(&qp->lock);
+    vf_zc_spin_lock(&qp->lock);
     qp->port_id = port_id;
     qp->vf_queue = vf_queue;
     qp->vf_rx = vf_rx;
     qp->vf_ready = ready && mp;
     qp->mp = mp;
     qp->bypass = bypass;
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
 }
 
 /* Starts relaying with the guest's vrings of this queue pair, on vhost device
@@ -180,7 +185,7 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
         vf_zc_vring_suppress_kicks(&rings[i]);
     }
 
-    rte_spinlock_lock(&qp->lock);
+    vf_zc_spin_lock(&qp->lock);
     qp->rxq = rings[0];
     qp->txq = rings[1];
     qp->rx_callfd = vr[0].callfd;
@@ -193,7 +198,7 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
     qp->broken_reported = false;
     qp->poller[0] = '\0';
     qp->guest_ready = true;
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
     return error;
 }
 
@@ -204,9 +209,9 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
 void
 vf_zc_qp_pause(struct vf_zc_qp *qp)
 {
-    rte_spinlock_lock(&qp->lock);
+    vf_zc_spin_lock(&qp->lock);
     qp->guest_ready = false;
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
 }
 
 /* Stops relaying with the guest's vrings, as vf_zc_qp_pause() does, and tells
@@ -216,7 +221,7 @@ vf_zc_qp_pause(struct vf_zc_qp *qp)
 void
 vf_zc_qp_stop(struct vf_zc_qp *qp)
 {
-    rte_spinlock_lock(&qp->lock);
+    vf_zc_spin_lock(&qp->lock);
     ovs_assert(!qp->zc);
     qp->guest_ready = false;
     if (qp->rings_started) {
@@ -230,7 +235,7 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
         qp->rx_callfd = qp->tx_callfd = -1;
         qp->vid = -1;
     }
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
 }
 
 /* Lets the relay use the guest's rings again after vf_zc_qp_pause(), unless
@@ -238,9 +243,9 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
 void
 vf_zc_qp_resume(struct vf_zc_qp *qp)
 {
-    rte_spinlock_lock(&qp->lock);
+    vf_zc_spin_lock(&qp->lock);
     qp->guest_ready = qp->rings_started;
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
 }
 
 /* With 'active', makes the VF queue's packets reach the guest in place,
@@ -253,7 +258,7 @@ void
 vf_zc_qp_set_zc(struct vf_zc_qp *qp, struct vf_zc_rxpool *pool, bool active,
                 enum vf_zc_fallback fallback, uint32_t min_buffers)
 {
-    rte_spinlock_lock(&qp->lock);
+    vf_zc_spin_lock(&qp->lock);
     ovs_assert(!qp->vf_ready || (active ? pool : NULL) == qp->zc);
     qp->zc = active ? pool : NULL;
     qp->zc_fallback = fallback;
@@ -265,7 +270,7 @@ vf_zc_qp_set_zc(struct vf_zc_qp *qp, struct vf_zc_rxpool *pool, bool active,
     qp->zc_holds_failed = 0;
     qp->zc_hold_done = false;
     atomic_store_relaxed(&qp->zc_recheck, false);
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
 }
 
 /* Looks at the receive buffers the guest posted on 'qp', for 'pool' (see
@@ -277,13 +282,13 @@ vf_zc_qp_peek(struct vf_zc_qp *qp, struct vf_zc_rxpool *pool,
     uint32_t n = 0;
 
     *why = VF_ZC_FALLBACK_FEW_BUFFERS;
-    rte_spinlock_lock(&qp->lock);
+    vf_zc_spin_lock(&qp->lock);
     if (qp->rings_started) {
         /* A control thread's look, outside any round of the relay. */
         vf_zc_vring_set_budget(&qp->rxq, VF_ZC_VRING_NO_LIMIT);
         n = vf_zc_rxpool_peek(pool, &qp->rxq, qp->rxq.mem, qp->hdr_len, why);
     }
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
     return n;
 }
 
@@ -407,6 +412,7 @@ rx_tally_flush_vf(struct vf_zc_qp *qp, const struct rx_tally *t)
 /* The virtio-net header flags for packet 'm' from the VF. */
 static uint8_t
 rx_hdr_flags(const struct vf_zc_qp *qp, const struct rte_mbuf *m)
+    OVS_REQUIRES(qp->lock)
 {
     return (qp->guest_csum
             && ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK)
@@ -678,7 +684,7 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
     int n = 0;
 
     atomic_read_relaxed(&qp->reporter_waiting, &reporter_waiting);
-    if (OVS_UNLIKELY(reporter_waiting) || !rte_spinlock_trylock(&qp->lock)) {
+    if (OVS_UNLIKELY(reporter_waiting) || !vf_zc_spin_trylock(&qp->lock)) {
         /* A control thread is stopping, starting or reporting on the queue
          * pair, or another PMD thread delivers into it: next time. */
         return 0;
@@ -698,7 +704,7 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
     if (qp->vf_ready && qp->guest_ready) {
         n += relay_guest_to_vf(qp);
     }
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
     return n;
 }
 
@@ -709,7 +715,7 @@ vf_zc_qp_recv(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
 {
     uint16_t n = 0;
 
-    if (!rte_spinlock_trylock(&qp->lock)) {
+    if (!vf_zc_spin_trylock(&qp->lock)) {
         return EAGAIN;
     }
     /* Without bypass, the VF's receive queue never holds guest buffers
@@ -720,7 +726,7 @@ vf_zc_qp_recv(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
                              (struct rte_mbuf **) batch->packets,
                              NETDEV_MAX_BURST);
     }
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
 
     if (!n) {
         return EAGAIN;
@@ -739,7 +745,7 @@ vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
 {
     struct dp_packet *packet;
 
-    if (!rte_spinlock_trylock(&qp->lock)) {
+    if (!vf_zc_spin_trylock(&qp->lock)) {
         uint64_t orig;
 
         atomic_add_relaxed(&qp->stats.drops[VF_ZC_DROP_RING_BUSY],
@@ -768,7 +774,7 @@ vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
         notify_guest(qp, &qp->rxq, qp->rx_callfd);
         report_broken(qp);
     }
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
     dp_packet_delete_batch(batch, true);
 }
 
@@ -793,7 +799,7 @@ vf_zc_qp_get_ring_error(struct vf_zc_qp *qp, char *buf, size_t size)
             broken = true;
         }
     }
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
     return broken;
 }
 
@@ -845,7 +851,7 @@ vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
         ds_put_format(s, "    zero copy: inactive (%s)\n",
                       vf_zc_fallback_reason(qp->zc_fallback));
     }
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
 
 counters:
     ds_put_format(s, "    vf_to_guest: %"PRIu64" packets, guest_to_vf: "
@@ -887,6 +893,6 @@ vf_zc_qp_check(struct vf_zc_qp *qp, struct ds *s)
         ds_put_format(s, "copy (%s)\n",
                       vf_zc_fallback_reason(qp->zc_fallback));
     }
-    rte_spinlock_unlock(&qp->lock);
+    vf_zc_spin_unlock(&qp->lock);
     return ok;
 }

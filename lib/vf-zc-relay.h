@@ -56,11 +56,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_spinlock.h>
-
 #include "ovs-atomic.h"
 #include "util.h"
 #include "vf-zc-rxpool.h"
+#include "vf-zc-spinlock.h"
 #include "vf-zc-vring.h"
 
 struct dp_packet_batch;
@@ -122,33 +121,47 @@ struct vf_zc_qp {
     /* Set once by vf_zc_qp_init(). */
     uint16_t qid;               /* Queue pair number. */
 
-    rte_spinlock_t lock;
+    struct vf_zc_spinlock lock;
     atomic_bool reporter_waiting;   /* A control thread that only reports
                                      * wants 'lock': the relay lets it have
                                      * it before its next round. */
 
     /* Written by control threads with 'lock' held; read by the relay with
      * 'lock' held. */
-    uint16_t port_id;           /* The VF. */
-    uint16_t vf_queue;          /* The VF queue pair this one uses. */
-    bool vf_ready;              /* The VF's queue 'vf_queue' runs. */
-    bool vf_rx;                 /* This queue pair receives from the VF (it
-                                 * is the primary one of 'vf_queue'). */
-    bool guest_ready;           /* The rings below may be used. */
-    bool bypass;                /* VF packets go straight to the guest. */
-    int vid;                    /* vhost device, if 'guest_ready'. */
-    int rx_callfd, tx_callfd;   /* Guest notification eventfds, or -1. */
-    size_t hdr_len;             /* virtio-net header size. */
-    bool mergeable;             /* VIRTIO_NET_F_MRG_RXBUF. */
-    struct rte_mempool *mp;     /* For copies from the guest to the VF. */
-    struct vf_zc_vring rxq;     /* Guest receive ring (vring 2 * qid). */
-    struct vf_zc_vring txq;     /* Guest transmit ring (vring 2 * qid + 1). */
-    bool guest_csum;            /* VIRTIO_NET_F_GUEST_CSUM: checksums the VF
-                                 * validated may be marked so. */
-    bool rings_started;         /* vf_zc_qp_start() succeeded, and
-                                 * vf_zc_qp_stop() has not yet saved where
-                                 * the rings stopped. */
-    bool broken_reported;       /* A broken ring was logged. */
+    uint16_t port_id OVS_GUARDED;               /* The VF. */
+    uint16_t vf_queue OVS_GUARDED;              /* The VF queue pair this
+                                                 * one uses. */
+    bool vf_ready OVS_GUARDED;                  /* Queue 'vf_queue' runs. */
+    bool vf_rx OVS_GUARDED;                     /* This queue pair receives
+                                                 * from the VF (it is the
+                                                 * primary one of
+                                                 * 'vf_queue'). */
+    bool guest_ready OVS_GUARDED;               /* The rings below may be
+                                                 * used. */
+    bool bypass OVS_GUARDED;                    /* VF packets go straight to
+                                                 * the guest. */
+    int vid OVS_GUARDED;                        /* vhost device, if
+                                                 * 'guest_ready'. */
+    int rx_callfd OVS_GUARDED;                  /* Guest notification */
+    int tx_callfd OVS_GUARDED;                  /* eventfds, or -1. */
+    size_t hdr_len OVS_GUARDED;                 /* virtio-net header size. */
+    bool mergeable OVS_GUARDED;                 /* VIRTIO_NET_F_MRG_RXBUF. */
+    struct rte_mempool *mp OVS_GUARDED;             /* For copies from the
+                                                     * guest to the VF. */
+    struct vf_zc_vring rxq OVS_GUARDED;             /* Guest receive ring
+                                                     * (vring 2 * qid). */
+    struct vf_zc_vring txq OVS_GUARDED;             /* Guest transmit ring
+                                                     * (vring 2 * qid + 1). */
+    bool guest_csum OVS_GUARDED;                /* VIRTIO_NET_F_GUEST_CSUM:
+                                                 * checksums the VF validated
+                                                 * may be marked so. */
+    bool rings_started OVS_GUARDED;             /* vf_zc_qp_start()
+                                                 * succeeded, and
+                                                 * vf_zc_qp_stop() has not
+                                                 * yet saved where the rings
+                                                 * stopped. */
+    bool broken_reported OVS_GUARDED;           /* A broken ring was
+                                                 * logged. */
 
     /* Zero copy from the VF to the guest, when 'zc' is nonnull: the VF's
      * receive queue takes its buffers from 'zc', attached to 'rxq'.
@@ -156,11 +169,13 @@ struct vf_zc_qp {
      * control threads with 'lock' held and the VF relay stopped; the relay
      * also updates 'zc_fallback', with 'lock' held, as the guest's buffers
      * change. */
-    struct vf_zc_rxpool *zc;
-    enum vf_zc_fallback zc_fallback;
-    struct vf_zc_rxpool *zc_pool;   /* The pool zero copy would use. */
-    uint32_t zc_min_buffers;        /* Buffers the guest must have posted
-                                     * for the VF queue to take them. */
+    struct vf_zc_rxpool *zc OVS_GUARDED;         
+    enum vf_zc_fallback zc_fallback OVS_GUARDED;         
+    struct vf_zc_rxpool *zc_pool OVS_GUARDED;           /* The pool zero copy
+                                                         * would use. */
+    uint32_t zc_min_buffers OVS_GUARDED;            /* Buffers the guest must
+                                                     * have posted for the VF
+                                                     * queue to take them. */
 
     /* Set by the relay when the guest's receive buffers no longer suit the
      * VF queue's mode (zero copy met a buffer it cannot take, or the copy
@@ -175,15 +190,24 @@ struct vf_zc_qp {
      * "holds" the VF queue for a moment (does not read it, so that the VF
      * queues or drops, as for any slow guest) and looks again.  Relay only,
      * with 'lock' held; reset by vf_zc_qp_set_zc(). */
-    unsigned int zc_bursts;         /* Since the relay last looked. */
-    unsigned int zc_looks;          /* Looks since the last hold. */
-    unsigned int zc_hold;           /* Iterations left in a hold, or 0. */
-    unsigned int zc_holds_failed;   /* Consecutive holds that did not end
-                                     * with enough buffers: holds grow rarer
-                                     * (exponential backoff). */
-    bool zc_hold_done;              /* This hold has seen enough buffers. */
-    char poller[32];            /* Name of the PMD thread relaying, recorded
-                                 * at its first burst after a start. */
+    unsigned int zc_bursts OVS_GUARDED;             /* Since the relay last
+                                                     * looked. */
+    unsigned int zc_looks OVS_GUARDED;              /* Looks since the last
+                                                     * hold. */
+    unsigned int zc_hold OVS_GUARDED;               /* Iterations left in a
+                                                     * hold, or 0. */
+    unsigned int zc_holds_failed OVS_GUARDED;           /* Consecutive holds
+                                                         * that did not end
+                                                         * with enough
+                                                         * buffers: holds grow
+                                                         * rarer (exponential
+                                                         * backoff). */
+    bool zc_hold_done OVS_GUARDED;              /* This hold has seen enough
+                                                 * buffers. */
+    char poller[32] OVS_GUARDED;                /* Name of the PMD thread
+                                                 * relaying, recorded at its
+                                                 * first burst after a
+                                                 * start. */
 
     struct vf_zc_qp_stats stats;
 };

@@ -22,5 +22,6 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/vf-zc-relay.c \
 	lib/vf-zc-relay.h \
 	lib/vf-zc-rxpool.c \
-	lib/vf-zc-rxpool.h
+	lib/vf-zc-rxpool.h \
+	lib/vf-zc-spinlock.h
 endif
