@@ -53,6 +53,7 @@
 #include "unixctl.h"
 #include "util.h"
 #include "vf-zc-guest-mem.h"
+#include "vf-zc-mempool.h"
 #include "vf-zc-options.h"
 #include "vf-zc-relay.h"
 #include "vf-zc-rxpool.h"
@@ -384,8 +385,9 @@ vf_zc_vf_detach(struct netdev_vf_zc *dev)
         }
     }
 
-    /* Closing the port released every buffer its queues held. */
-    rte_mempool_free(dev->vf_mp);
+    /* Closing the port released every buffer its queues held, but the
+     * pipeline may still hold some of the copy path's. */
+    vf_zc_mempool_retire(dev->vf_mp);
     dev->vf_mp = NULL;
     for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
         vf_zc_rxpool_destroy(dev->zc_pools[q]);
@@ -401,12 +403,6 @@ vf_zc_vf_detach(struct netdev_vf_zc *dev)
 /* rte_mempool_obj_iter() callback: marks each mbuf of a VF mempool as a
  * DPDK-backed dp_packet, so that a packet received on the VF can enter the
  * datapath without a copy. */
-static void
-vf_zc_init_dp_packet(struct rte_mempool *mp OVS_UNUSED, void *opaque OVS_UNUSED,
-                     void *obj, unsigned int idx OVS_UNUSED)
-{
-    dp_packet_init_dpdk((struct dp_packet *) obj);
-}
 
 static uint32_t
 vf_zc_frame_len(int mtu)
@@ -420,9 +416,6 @@ vf_zc_vf_mempool_create(struct netdev_vf_zc *dev, int n_rxq, int n_txq,
                         uint16_t nb_rxd, uint16_t nb_txd, int socket_id)
     OVS_REQUIRES(dev->mutex)
 {
-    uint16_t priv_size = ROUND_UP(sizeof(struct dp_packet)
-                                  - sizeof(struct rte_mbuf),
-                                  RTE_MBUF_PRIV_ALIGN);
     uint32_t data_room = RTE_PKTMBUF_HEADROOM
                          + MAX(RTE_MBUF_DEFAULT_DATAROOM,
                                ROUND_UP(vf_zc_frame_len(dev->mtu), 1024));
@@ -430,16 +423,11 @@ vf_zc_vf_mempool_create(struct netdev_vf_zc *dev, int n_rxq, int n_txq,
                             + n_rxq * 4 * NETDEV_MAX_BURST
                             + RTE_MAX_LCORE * VF_ZC_MP_CACHE_SIZE);
     char name[RTE_MEMPOOL_NAMESIZE];
-    struct rte_mempool *mp;
 
     snprintf(name, sizeof name, "vfzc_%"PRIu16"_%u",
              dev->port_id, dev->vf_mp_generation++);
-    mp = rte_pktmbuf_pool_create(name, n_mbufs, VF_ZC_MP_CACHE_SIZE,
-                                 priv_size, data_room, socket_id);
-    if (mp) {
-        rte_mempool_obj_iter(mp, vf_zc_init_dp_packet, NULL);
-    }
-    return mp;
+    return vf_zc_mempool_create(name, n_mbufs, VF_ZC_MP_CACHE_SIZE,
+                                data_room, socket_id);
 }
 
 /* (Re)configures and starts the VF with the port's queue count and MTU.
@@ -512,6 +500,9 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
         return xasprintf("could not allocate the VF's buffers: %s (are "
                          "enough hugepages free?)", rte_strerror(rte_errno));
     }
+    /* The old pool goes once the queues set up again below, and whatever
+     * else holds its mbufs, have given them back; also if a setup fails. */
+    vf_zc_mempool_retire(old_mp);
 
     for (int i = 0; i < n_q; i++) {
         err = rte_eth_rx_queue_setup(port_id, i, nb_rxd, socket_id, NULL,
@@ -526,10 +517,6 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
                              "%"PRIu16": %s", i, port_id, rte_strerror(-err));
         }
     }
-
-    /* The old queues, and every buffer they held, were released by the
-     * queue setup above. */
-    rte_mempool_free(old_mp);
 
     err = rte_eth_dev_start(port_id);
     if (err) {
@@ -2266,9 +2253,17 @@ netdev_vf_zc_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     return vf_zc_qp_recv(qp, batch);
 }
 
+/* Frees the VF mempools whose buffers have all come back. */
+static void
+netdev_vf_zc_run(const struct netdev_class *netdev_class OVS_UNUSED)
+{
+    vf_zc_mempool_sweep();
+}
+
 static const struct netdev_class vf_zc_class = {
     .type = "vf-zc",
     .is_pmd = true,
+    .run = netdev_vf_zc_run,
     .alloc = netdev_vf_zc_alloc,
     .construct = netdev_vf_zc_construct,
     .destruct = netdev_vf_zc_destruct,

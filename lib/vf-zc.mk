@@ -19,6 +19,8 @@ lib_libopenvswitch_la_SOURCES += \
 if DPDK_NETDEV
 lib_libopenvswitch_la_SOURCES += \
 	lib/netdev-vf-zc.c \
+	lib/vf-zc-mempool.c \
+	lib/vf-zc-mempool.h \
 	lib/vf-zc-relay.c \
 	lib/vf-zc-relay.h \
 	lib/vf-zc-rxpool.c \

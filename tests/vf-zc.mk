@@ -23,5 +23,7 @@ tests_ovstest_SOURCES += \
 
 # The zero-copy pool works on DPDK's mbufs, but needs no EAL.
 if DPDK_NETDEV
-tests_ovstest_SOURCES += tests/test-vf-zc-rxpool.c
+tests_ovstest_SOURCES += \
+	tests/test-vf-zc-mempool.c \
+	tests/test-vf-zc-rxpool.c
 endif
