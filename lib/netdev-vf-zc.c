@@ -96,13 +96,13 @@ VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
 
 /* The virtio features a vf-zc port offers its guest.  vf-zc processes the
  * virtqueues itself, so this is exactly what its ring engine implements:
- * split rings only, no offloads yet.  Setting the feature set also tells the
- * vhost library that the port is not its built-in net backend. */
+ * split rings only, no offloads yet (see vf_zc_vhost_set_features()).  The
+ * link status (VIRTIO_NET_F_STATUS) is the VMM's to offer, as for
+ * dpdkvhostuser ports: the vhost library's net device does not. */
 #define VF_ZC_VIRTIO_FEATURES                   \
     ((1ULL << VIRTIO_NET_F_GUEST_CSUM)          \
      | (1ULL << VIRTIO_NET_F_MTU)               \
      | (1ULL << VIRTIO_NET_F_MRG_RXBUF)         \
-     | (1ULL << VIRTIO_NET_F_STATUS)            \
      | (1ULL << VIRTIO_NET_F_CTRL_VQ)           \
      | (1ULL << VIRTIO_NET_F_MQ)                \
      | (1ULL << VIRTIO_F_ANY_LAYOUT)            \
@@ -155,6 +155,9 @@ struct netdev_vf_zc {
     int vf_requested_n_rxq OVS_GUARDED; /* options:n_rxq when the VF was
                                          * started (it may offer fewer). */
     int vf_mtu OVS_GUARDED;             /* MTU the VF was started with. */
+    int vf_rss_queues OVS_GUARDED;      /* Queues the VF's RSS redirection
+                                         * table spreads flows over, or 0 for
+                                         * the driver's own table. */
     uint16_t vf_nb_rxd OVS_GUARDED;     /* Descriptors per VF RX queue in
                                          * copy mode. */
     int vf_socket_id OVS_GUARDED;
@@ -325,6 +328,7 @@ vf_zc_stop_guest_relay(struct netdev_vf_zc *dev)
     atomic_store_relaxed(&dev->n_active_qps, 0);
     atomic_store_relaxed(&dev->n_guest_qps, 0);
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        vf_zc_qp_set_redirect(&dev->qps[i], NULL);
         vf_zc_qp_pause(&dev->qps[i]);
     }
     /* The buffers the VF holds go back to the rings before the rings say
@@ -525,6 +529,7 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
     }
     dev->vf_started = true;
     dev->vf_n_rxq = dev->vf_n_txq = n_q;
+    dev->vf_rss_queues = 0;     /* Started with the driver's table. */
     dev->vf_requested_n_rxq = dev->opts.n_rxq;
     dev->vf_mtu = dev->mtu;
     dev->vf_nb_rxd = nb_rxd;
@@ -945,6 +950,39 @@ vf_zc_zc_status(const struct netdev_vf_zc *dev, int n_qps)
  *
  * Called with no lock held: the vhost callbacks may start running as soon as
  * the socket is started. */
+/* Offers exactly VF_ZC_VIRTIO_FEATURES on vhost-user socket 'path'.
+ *
+ * The library's own feature set is narrowed rather than replaced: a socket
+ * whose application sets the feature set is no longer the library's
+ * built-in net device, and then the library declares the device ready only
+ * once every vring the guest set up is enabled.  A Linux guest with fewer
+ * vCPUs than queue pairs sets up all of them and enables as many as it has
+ * vCPUs, and would never be relayed.  As the built-in net device, the
+ * device is ready as soon as its first queue pair is, as for dpdkvhostuser
+ * ports; vf-zc follows the others as the guest enables them.  vf-zc still
+ * processes every ring itself.  Returns 0 or -1. */
+static int
+vf_zc_vhost_set_features(const char *path)
+{
+    uint64_t features;
+
+    if (rte_vhost_driver_disable_features(path, ~VF_ZC_VIRTIO_FEATURES)
+        || rte_vhost_driver_get_features(path, &features)) {
+        return -1;
+    }
+    if (features != VF_ZC_VIRTIO_FEATURES
+        && rte_vhost_driver_enable_features(path, (VF_ZC_VIRTIO_FEATURES
+                                                   & ~features))) {
+        /* The library lacks some of them for its built-in device. */
+        VLOG_WARN("%s: the vhost library's net device lacks virtio features "
+                  "%#"PRIx64"; a guest is relayed only once it has enabled "
+                  "every queue pair it set up", path,
+                  (uint64_t) (VF_ZC_VIRTIO_FEATURES & ~features));
+        return rte_vhost_driver_set_features(path, VF_ZC_VIRTIO_FEATURES);
+    }
+    return 0;
+}
+
 static char *
 vf_zc_vhost_register(const char *path, bool client)
     OVS_EXCLUDED(vf_zc_mutex)
@@ -961,7 +999,7 @@ vf_zc_vhost_register(const char *path, bool client)
         what = "register callbacks for";
         goto error;
     }
-    if (rte_vhost_driver_set_features(path, VF_ZC_VIRTIO_FEATURES)) {
+    if (vf_zc_vhost_set_features(path)) {
         what = "set the virtio features of";
         goto error;
     }
@@ -1654,6 +1692,43 @@ vf_zc_start_vf_relay(struct netdev_vf_zc *dev)
     atomic_store_relaxed(&dev->n_vf_queues, dev->vf_started ? n_vf : 0);
 }
 
+/* Makes the VF's RSS redirection table spread flows over its first 'n'
+ * queues, if it has one, so that flows land where the guest has enabled a
+ * queue pair.  Flows that land elsewhere all the same (no table, or packets
+ * already queued) are delivered through an enabled queue pair by the relay
+ * (vf_zc_qp_set_redirect()). */
+static void
+vf_zc_steer_rss(struct netdev_vf_zc *dev, int n)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct rte_eth_rss_reta_entry64 *reta;
+    struct rte_eth_dev_info info;
+    size_t n_groups;
+
+    /* 0: as the VF started, over all its queues. */
+    int now = dev->vf_rss_queues ? dev->vf_rss_queues : dev->vf_n_rxq;
+
+    if (n < 1 || n == now || dev->vf_n_rxq < 2
+        || rte_eth_dev_info_get(dev->port_id, &info) || !info.reta_size) {
+        return;
+    }
+    n_groups = DIV_ROUND_UP(info.reta_size, RTE_ETH_RETA_GROUP_SIZE);
+    reta = xcalloc(n_groups, sizeof *reta);
+    for (size_t i = 0; i < info.reta_size; i++) {
+        struct rte_eth_rss_reta_entry64 *g;
+
+        g = &reta[i / RTE_ETH_RETA_GROUP_SIZE];
+        g->mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+        g->reta[i % RTE_ETH_RETA_GROUP_SIZE] = i % n;
+    }
+    if (!rte_eth_dev_rss_reta_update(dev->port_id, reta, info.reta_size)) {
+        dev->vf_rss_queues = n;
+        VLOG_INFO("%s: the VF's RSS spreads flows over %d of its %d queues",
+                  netdev_get_name(&dev->up), n, dev->vf_n_rxq);
+    }
+    free(reta);
+}
+
 /* (Re)starts the relay with the guest's rings: one queue pair for each pair
  * of vrings the guest enabled.  The first ones, up to the VF's queue pairs,
  * relay both ways; the guest's extra ones, if any, transmit through the VF's
@@ -1699,6 +1774,13 @@ vf_zc_start_guest_relay(struct netdev_vf_zc *dev)
         char *zc;
 
         vf_zc_begin_zero_copy(dev, MIN(n_started, n_vf));
+        /* Flows go to the queues whose queue pair the guest has enabled;
+         * those that reach the others all the same are delivered through
+         * one it has. */
+        vf_zc_steer_rss(dev, MIN(n_started, n_vf));
+        for (int q = n_started; q < n_vf; q++) {
+            vf_zc_qp_set_redirect(&dev->qps[q], &dev->qps[q % n_started]);
+        }
         zc = vf_zc_zc_status(dev, MIN(n_started, n_vf));
         VLOG_INFO("%s: relaying %d queue pairs%s, zero copy %s",
                   netdev_get_name(&dev->up), MIN(n_started, n_vf),

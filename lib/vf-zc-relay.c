@@ -248,6 +248,18 @@ vf_zc_qp_resume(struct vf_zc_qp *qp)
     vf_zc_spin_unlock(&qp->lock);
 }
 
+/* While the guest rings of 'qp' are stopped, makes the packets of its VF
+ * queue reach the guest through the receive ring of 'to' (if nonnull), by
+ * copy.  Control threads. */
+void
+vf_zc_qp_set_redirect(struct vf_zc_qp *qp, struct vf_zc_qp *to)
+{
+    ovs_assert(to != qp);
+    vf_zc_spin_lock(&qp->lock);
+    qp->rx_redirect = to;
+    vf_zc_spin_unlock(&qp->lock);
+}
+
 /* With 'active', makes the VF queue's packets reach the guest in place,
  * through 'pool' (which the caller attached to this queue pair's receive
  * ring); otherwise by copy, for reason 'fallback', with 'pool' (if nonnull)
@@ -531,6 +543,45 @@ zc_hold_step(struct vf_zc_qp *qp)
     }
 }
 
+/* VF receive queue of 'qp', whose guest rings are stopped -> the guest
+ * receive ring of the queue pair it redirects to, by copy.  That queue pair
+ * is relayed by another PMD thread, perhaps: if its lock is busy, the VF
+ * queue is left alone until the next round (its packets wait in the VF, as
+ * for any slow guest), never waited for. */
+static int
+relay_vf_to_redirect(struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    struct vf_zc_qp *to = qp->rx_redirect;
+    struct rte_mbuf *pkts[NETDEV_MAX_BURST];
+    struct rx_tally tally;
+    uint16_t n;
+
+    if (!vf_zc_spin_trylock(&to->lock)) {
+        return 0;
+    }
+    if (!to->guest_ready) {
+        vf_zc_spin_unlock(&to->lock);
+        return 0;
+    }
+    n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
+    if (n) {
+        memset(&tally, 0, sizeof tally);
+        /* A round of work on 'to''s ring of its own, with its own budget. */
+        vf_zc_vring_set_budget(&to->rxq, VF_ZC_VRING_ROUND_BUDGET);
+        for (uint16_t i = 0; i < n; i++) {
+            copy_vf_packet(to, pkts[i], VF_ZC_FALLBACK_REDIRECTED, &tally);
+        }
+        rte_pktmbuf_free_bulk(pkts, n);
+        rx_tally_flush_vf(to, &tally);
+        vf_zc_vring_publish(&to->rxq);
+        notify_guest(to, &to->rxq, to->rx_callfd);
+        report_broken(to);
+    }
+    vf_zc_spin_unlock(&to->lock);
+    return n;
+}
+
 /* VF receive queue -> guest receive ring: in place for packets the VF
  * received into the guest's buffers, by copy for the others.  In zero copy,
  * rte_eth_rx_burst() itself takes the guest's new buffers for the VF. */
@@ -550,6 +601,9 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
     if (OVS_UNLIKELY(qp->zc_hold) && qp->guest_ready) {
         zc_hold_step(qp);
         return 0;
+    }
+    if (!qp->guest_ready && qp->rx_redirect) {
+        return relay_vf_to_redirect(qp);
     }
     n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
     if (!n) {

@@ -162,6 +162,14 @@ struct vf_zc_qp {
                                                  * stopped. */
     bool broken_reported OVS_GUARDED;           /* A broken ring was
                                                  * logged. */
+    struct vf_zc_qp *rx_redirect OVS_GUARDED;   /* While this queue pair's
+                                                 * guest rings are stopped,
+                                                 * the one whose receive
+                                                 * ring gets its VF queue's
+                                                 * packets (the guest has
+                                                 * enabled fewer queue pairs
+                                                 * than the VF has queues),
+                                                 * or NULL. */
 
     /* Zero copy from the VF to the guest, when 'zc' is nonnull: the VF's
      * receive queue takes its buffers from 'zc', attached to 'rxq'.
@@ -222,6 +230,7 @@ char *vf_zc_qp_start(struct vf_zc_qp *, int vid,
 void vf_zc_qp_pause(struct vf_zc_qp *);
 void vf_zc_qp_stop(struct vf_zc_qp *);
 void vf_zc_qp_resume(struct vf_zc_qp *);
+void vf_zc_qp_set_redirect(struct vf_zc_qp *, struct vf_zc_qp *to);
 void vf_zc_qp_set_zc(struct vf_zc_qp *, struct vf_zc_rxpool *, bool active,
                      enum vf_zc_fallback, uint32_t min_buffers);
 uint32_t vf_zc_qp_peek(struct vf_zc_qp *, struct vf_zc_rxpool *,

@@ -52,6 +52,7 @@ static const char *const fallback_names[VF_ZC_N_FALLBACKS] = {
     [VF_ZC_FALLBACK_FEW_BUFFERS] = "few_guest_buffers",
     [VF_ZC_FALLBACK_PACKET] = "vf_packet_layout",
     [VF_ZC_FALLBACK_BYPASS_OFF] = "bypass_off",
+    [VF_ZC_FALLBACK_REDIRECTED] = "redirected",
 };
 
 static const char *const fallback_reasons[VF_ZC_N_FALLBACKS] = {
@@ -68,6 +69,8 @@ static const char *const fallback_reasons[VF_ZC_N_FALLBACKS] = {
     [VF_ZC_FALLBACK_PACKET] = "the VF split a packet",
     [VF_ZC_FALLBACK_BYPASS_OFF] = "options:bypass=false: the pipeline sees "
                                   "each packet before the guest may",
+    [VF_ZC_FALLBACK_REDIRECTED] = "the guest has not enabled this VF "
+                                  "queue's queue pair",
 };
 
 /* Short name, for counters: "zero_copy_fallback_<name>". */

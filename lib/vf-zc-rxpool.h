@@ -86,6 +86,9 @@ enum vf_zc_fallback {
     VF_ZC_FALLBACK_BYPASS_OFF,      /* options:bypass=false: the pipeline
                                      * decides on each packet before the
                                      * guest may see it. */
+    VF_ZC_FALLBACK_REDIRECTED,      /* The VF queue's own queue pair is not
+                                     * enabled: its packets go through
+                                     * another's. */
     VF_ZC_N_FALLBACKS
 };
 

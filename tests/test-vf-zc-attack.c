@@ -113,7 +113,9 @@ send_msg(int sock, uint32_t request, const void *payload, uint32_t size,
     msg.request = request;
     msg.flags = VHOST_USER_VERSION;
     msg.size = size;
-    memcpy(&msg.payload, payload, size);
+    if (size) {
+        memcpy(&msg.payload, payload, size);
+    }
 
     iov.iov_base = &msg;
     iov.iov_len = MSG_HDR_SIZE + size;
