@@ -182,14 +182,29 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
                               indirect, last_avail, last_used)) {
             return xasprintf("vring %"PRIu16": %s", vring, rings[i].error);
         }
-        vf_zc_vring_suppress_kicks(&rings[i]);
     }
+    vf_zc_qp_start_rings(qp, vid, rings, vr[0].callfd, vr[1].callfd,
+                         features);
+    return error;
+}
 
+/* Starts relaying with 'rings', the receive and transmit rings of this queue
+ * pair as vf_zc_vring_init() set them up, whose guest notification eventfds
+ * are 'rx_callfd' and 'tx_callfd' (or -1), on vhost device 'vid' (or -1, for
+ * tests without one) with negotiated 'features'.  Control threads, with the
+ * queue pair stopped. */
+void
+vf_zc_qp_start_rings(struct vf_zc_qp *qp, int vid,
+                     const struct vf_zc_vring rings[2], int rx_callfd,
+                     int tx_callfd, uint64_t features)
+{
     vf_zc_spin_lock(&qp->lock);
     qp->rxq = rings[0];
     qp->txq = rings[1];
-    qp->rx_callfd = vr[0].callfd;
-    qp->tx_callfd = vr[1].callfd;
+    vf_zc_vring_suppress_kicks(&qp->rxq);
+    vf_zc_vring_suppress_kicks(&qp->txq);
+    qp->rx_callfd = rx_callfd;
+    qp->tx_callfd = tx_callfd;
     qp->vid = vid;
     qp->hdr_len = vf_zc_virtio_net_hdr_len(features);
     qp->mergeable = features & (UINT64_C(1) << VIRTIO_NET_F_MRG_RXBUF);
@@ -199,7 +214,6 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
     qp->poller[0] = '\0';
     qp->guest_ready = true;
     vf_zc_spin_unlock(&qp->lock);
-    return error;
 }
 
 /* Stops relaying with the guest's vrings, waiting for the burst in progress,
@@ -226,12 +240,14 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
     qp->guest_ready = false;
     if (qp->rings_started) {
         qp->rings_started = false;
-        rte_vhost_set_vring_base(qp->vid, 2 * qp->qid,
-                                 qp->rxq.last_avail_idx,
-                                 qp->rxq.last_used_idx);
-        rte_vhost_set_vring_base(qp->vid, 2 * qp->qid + 1,
-                                 qp->txq.last_avail_idx,
-                                 qp->txq.last_used_idx);
+        if (qp->vid >= 0) {
+            rte_vhost_set_vring_base(qp->vid, 2 * qp->qid,
+                                     qp->rxq.last_avail_idx,
+                                     qp->rxq.last_used_idx);
+            rte_vhost_set_vring_base(qp->vid, 2 * qp->qid + 1,
+                                     qp->txq.last_avail_idx,
+                                     qp->txq.last_used_idx);
+        }
         qp->rx_callfd = qp->tx_callfd = -1;
         qp->vid = -1;
     }

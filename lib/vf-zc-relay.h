@@ -227,6 +227,9 @@ void vf_zc_qp_set_vf(struct vf_zc_qp *, uint16_t port_id, uint16_t vf_queue,
 char *vf_zc_qp_start(struct vf_zc_qp *, int vid,
                      const struct vf_zc_guest_mem *, uint64_t features)
     OVS_WARN_UNUSED_RESULT;
+void vf_zc_qp_start_rings(struct vf_zc_qp *, int vid,
+                          const struct vf_zc_vring rings[2], int rx_callfd,
+                          int tx_callfd, uint64_t features);
 void vf_zc_qp_pause(struct vf_zc_qp *);
 void vf_zc_qp_stop(struct vf_zc_qp *);
 void vf_zc_qp_resume(struct vf_zc_qp *);

@@ -1,0 +1,504 @@
+/*
+ * Copyright (c) 2026 The vf-zc authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* libFuzzer target for the relay of one queue pair (vf-zc-relay.h) and the
+ * zero-copy pool (vf-zc-rxpool.h), with everything a guest controls, and
+ * what a VF does, chosen by the fuzzer.
+ *
+ * The guest is a block of memory holding both rings and their buffers,
+ * filled from the input and written again between rounds.  The VF is a
+ * fake DPDK device of this file, installed in ethdev's fast-path table:
+ * its receive queue holds mbufs from whatever pool the queue was set up
+ * with (the host pool, or the zero-copy pool bound to the guest's buffers),
+ * writes each packet into its mbuf as a NIC would, and refills as drivers
+ * do; its transmit queue takes or refuses what it is given.  The input then
+ * drives rounds of the relay, pipeline output, the VF's traffic, the
+ * guest's writes, and stops and restarts of the queue pair as the netdev
+ * does them.
+ *
+ * Checked as it runs, beyond what AddressSanitizer checks (every access
+ * outside guest memory, a packet the fake NIC writes through a wrongly
+ * bound mbuf included):
+ *   - no round of the relay reads more than its budget of descriptors from
+ *     either ring;
+ *   - every packet the VF delivers is relayed or counted as dropped;
+ *   - after a stop, every descriptor taken has been returned, but those a
+ *     broken ring had in flight (it returns nothing more), no buffer is
+ *     lost, and every mbuf is back in its pool.
+ *
+ * Built by 'make fuzz-relay' with clang, on the sanitized build
+ * (ovs-sanitized/), which it links for Open vSwitch and DPDK.  DPDK's EAL
+ * runs without hugepages or devices. */
+
+#include <config.h>
+#undef NDEBUG
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "dp-packet.h"
+#include "packets.h"
+#include "util.h"
+#include "vf-zc-guest-mem.h"
+#include "vf-zc-mempool.h"
+#include "vf-zc-relay.h"
+#include "vf-zc-rxpool.h"
+#include "vf-zc-virtio-net.h"
+#include "vf-zc-vring.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The guest: rings at fixed offsets of its memory, buffers anywhere. */
+#define GUEST_GPA 0x200000
+#define GUEST_SIZE 16384        /* Room for a jumbo frame's buffer. */
+#define RX_DESC 0x0000
+#define RX_AVAIL 0x0800
+#define RX_USED 0x0a00
+#define TX_DESC 0x1000
+#define TX_AVAIL 0x1800
+#define TX_USED 0x1a00
+#define MAX_RING 128            /* Largest ring the input can ask for. */
+
+/* The fake VF, as DPDK port FAKE_PORT. */
+#define FAKE_PORT 0
+#define FAKE_RING 64            /* Descriptors of its receive queue. */
+#define HOST_MBUFS 1024
+#define ZC_HDRS (FAKE_RING + 2 * NETDEV_MAX_BURST)
+
+struct fake_rxq {
+    struct rte_mempool *mp;     /* What the queue was set up with. */
+    struct rte_mbuf *ring[FAKE_RING];
+    unsigned int n;             /* Mbufs the queue holds. */
+    unsigned int backlog;       /* Packets waiting on the wire. */
+    uint16_t len;               /* Their length. */
+    uint64_t delivered;         /* Packets handed to the relay. */
+};
+
+struct fake_txq {
+    unsigned int room;          /* Packets it takes per burst. */
+};
+
+static struct fake_rxq rxq;
+static struct fake_txq txq;
+static void *rxq_data[RTE_MAX_QUEUES_PER_PORT];
+static void *txq_data[RTE_MAX_QUEUES_PER_PORT];
+static void *rxq_clbk[RTE_MAX_QUEUES_PER_PORT];
+static void *txq_clbk[RTE_MAX_QUEUES_PER_PORT];
+
+static struct rte_mempool *host_mp;
+static struct vf_zc_rxpool *zc_pools[2];    /* Frames of 1518 and 9018. */
+
+/* Takes mbufs from the queue's pool until the ring is full or the pool
+ * refuses, as a driver refills after receiving. */
+static void
+fake_refill(struct fake_rxq *q)
+{
+    while (q->n < FAKE_RING) {
+        struct rte_mbuf *m = rte_pktmbuf_alloc(q->mp);
+
+        if (!m) {
+            break;
+        }
+        q->ring[q->n++] = m;
+    }
+}
+
+/* Releases every mbuf the queue holds, as a driver does when its queue is
+ * set up again. */
+static void
+fake_release(struct fake_rxq *q)
+{
+    for (unsigned int i = 0; i < q->n; i++) {
+        rte_pktmbuf_free(q->ring[i]);
+    }
+    q->n = 0;
+}
+
+static uint16_t
+fake_rx(void *qd, struct rte_mbuf **pkts, uint16_t nb)
+{
+    struct fake_rxq *q = qd;
+    uint16_t n = 0;
+
+    fake_refill(q);
+    while (n < nb && q->backlog && q->n) {
+        struct rte_mbuf *m = q->ring[--q->n];
+        uint16_t room = m->buf_len - m->data_off;
+        uint16_t len = MIN(q->len, room);
+
+        /* The NIC writes the packet where the mbuf says: into the guest's
+         * buffer, in zero copy. */
+        memset(rte_pktmbuf_mtod(m, uint8_t *), 0x5a, len);
+        m->data_len = m->pkt_len = len;
+        m->nb_segs = 1;
+        m->next = NULL;
+        m->ol_flags = len & 1 ? RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0;
+        pkts[n++] = m;
+        q->backlog--;
+    }
+    q->delivered += n;
+    return n;
+}
+
+static uint16_t
+fake_tx(void *qd, struct rte_mbuf **pkts, uint16_t nb)
+{
+    struct fake_txq *q = qd;
+    uint16_t n = MIN(nb, q->room);
+
+    rte_pktmbuf_free_bulk(pkts, n);
+    return n;
+}
+
+int
+LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
+{
+    char *eal_args[] = {
+        "vf-zc-relay-fuzzer", "--no-huge", "-m", "256", "--no-pci",
+        "--no-shconf", "--no-telemetry", "-l", "0", "--log-level=*:error",
+    };
+    struct rte_eth_fp_ops *ops = &rte_eth_fp_ops[FAKE_PORT];
+
+    if (rte_eal_init(ARRAY_SIZE(eal_args), eal_args) < 0) {
+        abort();
+    }
+    host_mp = vf_zc_mempool_create("fuzz_host", HOST_MBUFS, 0,
+                                   RTE_PKTMBUF_HEADROOM + 2048,
+                                   SOCKET_ID_ANY);
+    zc_pools[0] = vf_zc_rxpool_create("fuzz_zc0", ZC_HDRS, 1518,
+                                      SOCKET_ID_ANY);
+    zc_pools[1] = vf_zc_rxpool_create("fuzz_zc1", ZC_HDRS, 9018,
+                                      SOCKET_ID_ANY);
+    if (!host_mp || !zc_pools[0] || !zc_pools[1]) {
+        abort();
+    }
+
+    rxq_data[0] = &rxq;
+    txq_data[0] = &txq;
+    ops->rx_pkt_burst = fake_rx;
+    ops->rxq.data = rxq_data;
+    ops->rxq.clbk = rxq_clbk;
+    ops->tx_pkt_burst = fake_tx;
+    ops->txq.data = txq_data;
+    ops->txq.clbk = txq_clbk;
+    return 0;
+}
+
+/* The input, consumed a byte at a time; 0 once it runs out. */
+struct input {
+    const uint8_t *p, *end;
+};
+
+static uint8_t
+take(struct input *in)
+{
+    return in->p < in->end ? *in->p++ : 0;
+}
+
+static uint16_t
+take16(struct input *in)
+{
+    return take(in) | (take(in) << 8);
+}
+
+/* One fuzzed queue pair and its guest. */
+struct bench {
+    uint8_t *mem;               /* GUEST_SIZE bytes at GUEST_GPA. */
+    struct vf_zc_guest_mem map;
+    struct vf_zc_qp qp;
+    uint32_t ring_size;
+    uint64_t features;
+    struct vf_zc_rxpool *pool;  /* Zero copy's, or NULL for copying. */
+    bool zc;                    /* 'pool' is the VF queue's. */
+
+    /* Descriptors in flight when a ring broke: a broken ring returns
+     * nothing more (vf-zc-vring.h), and a restart resumes where it stopped,
+     * so these stay in flight for good. */
+    uint16_t lost_rx, lost_tx;
+};
+
+static bool
+ring_init(struct bench *b, struct vf_zc_vring *vq, size_t desc, size_t avail,
+          size_t used, uint16_t last_avail, uint16_t last_used)
+{
+    return vf_zc_vring_init(vq, b->mem + desc, b->mem + avail, b->mem + used,
+                            b->ring_size, &b->map,
+                            b->features & (UINT64_C(1) << 29),
+                            b->features & (UINT64_C(1) << 28),
+                            last_avail, last_used);
+}
+
+/* Starts the queue pair on the guest's rings, resuming where they stopped,
+ * and, in zero copy, sets the VF queue up with the guest's buffers.  The
+ * queue pair and the VF queue must be stopped. */
+static void
+bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
+            uint16_t tx_avail, uint16_t tx_used)
+{
+    struct vf_zc_vring rings[2];
+
+    if (!ring_init(b, &rings[0], RX_DESC, RX_AVAIL, RX_USED, rx_avail,
+                   rx_used)
+        || !ring_init(b, &rings[1], TX_DESC, TX_AVAIL, TX_USED, tx_avail,
+                      tx_used)) {
+        return;
+    }
+    vf_zc_qp_start_rings(&b->qp, -1, rings, -1, -1, b->features);
+    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp, true);
+    if (b->zc) {
+        vf_zc_rxpool_attach(b->pool, &b->qp.rxq, &b->map,
+                            b->qp.hdr_len);
+        rxq.mp = b->pool->mp;
+    } else {
+        rxq.mp = host_mp;
+    }
+    vf_zc_qp_set_zc(&b->qp, b->pool, b->zc, VF_ZC_FALLBACK_FEW_BUFFERS, 1);
+    fake_refill(&rxq);
+    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp, true);
+}
+
+/* Stops the queue pair as the netdev does: the VF first, which releases the
+ * guest's buffers, then the rings.  Then checks that nothing was lost. */
+static void
+bench_stop(struct bench *b)
+{
+    bool broken = (vf_zc_vring_is_broken(&b->qp.rxq)
+                   || vf_zc_vring_is_broken(&b->qp.txq));
+
+    if (!b->qp.rings_started) {
+        return;
+    }
+    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp, true);
+    vf_zc_qp_pause(&b->qp);
+    fake_release(&rxq);
+    vf_zc_qp_set_zc(&b->qp, NULL, false, VF_ZC_FALLBACK_FEW_BUFFERS, 0);
+    if (b->zc) {
+        vf_zc_rxpool_detach(b->pool);
+        ovs_assert(!b->pool->lost);
+        ovs_assert(b->pool->n_unbound == b->pool->n_hdrs);
+    }
+    if (vf_zc_vring_is_broken(&b->qp.rxq)) {
+        b->lost_rx = vf_zc_vring_in_flight(&b->qp.rxq);
+    }
+    if (vf_zc_vring_is_broken(&b->qp.txq)) {
+        b->lost_tx = vf_zc_vring_in_flight(&b->qp.txq);
+    }
+    if (!broken) {
+        ovs_assert(vf_zc_vring_in_flight(&b->qp.rxq) == b->lost_rx);
+        ovs_assert(vf_zc_vring_in_flight(&b->qp.txq) == b->lost_tx);
+    }
+    vf_zc_qp_stop(&b->qp);
+    ovs_assert(rte_mempool_full(host_mp));
+}
+
+/* Sums what the relay counted of packets from the VF. */
+static uint64_t
+vf_packets_counted(const struct vf_zc_qp *qp)
+{
+    static const enum vf_zc_drop into_guest[] = {
+        VF_ZC_DROP_NO_GUEST, VF_ZC_DROP_NO_BUFFER, VF_ZC_DROP_OVERSIZE,
+        VF_ZC_DROP_RING_ERROR, VF_ZC_DROP_RING_BUDGET,
+    };
+    uint64_t n = vf_zc_stat_read(&qp->stats.vf_to_guest_packets);
+
+    for (size_t i = 0; i < ARRAY_SIZE(into_guest); i++) {
+        n += vf_zc_stat_read(&qp->stats.drops[into_guest[i]]);
+    }
+    return n;
+}
+
+/* One round of the relay, with the checks of the work bound and of the
+ * accounting. */
+static void
+bench_round(struct bench *b)
+{
+    uint64_t rx_reads = b->qp.rxq.desc_reads;
+    uint64_t tx_reads = b->qp.txq.desc_reads;
+    uint64_t delivered = rxq.delivered;
+    uint64_t counted = vf_packets_counted(&b->qp);
+    uint64_t bad = vf_zc_stat_read(&b->qp.stats.drops[VF_ZC_DROP_BAD_BUFFER]);
+
+    vf_zc_qp_relay(&b->qp);
+
+    ovs_assert(b->qp.rxq.desc_reads - rx_reads <= VF_ZC_VRING_ROUND_BUDGET);
+    ovs_assert(b->qp.txq.desc_reads - tx_reads <= VF_ZC_VRING_ROUND_BUDGET);
+    /* A bad guest buffer may be either way's. */
+    ovs_assert(vf_packets_counted(&b->qp) - counted
+               + (vf_zc_stat_read(&b->qp.stats.drops[VF_ZC_DROP_BAD_BUFFER])
+                  - bad)
+               >= rxq.delivered - delivered);
+    ovs_assert(vf_packets_counted(&b->qp) - counted
+               <= rxq.delivered - delivered);
+}
+
+/* Writes descriptors and avail entries of the ring at 'desc' and 'avail',
+ * as the input says: how many of each, then each one's fields, any
+ * values, and makes them available. */
+static void
+guest_post(struct bench *b, struct input *in, size_t desc, size_t avail)
+{
+    struct vf_zc_vring_desc *d = (void *) (b->mem + desc);
+    struct vf_zc_vring_avail *a = (void *) (b->mem + avail);
+    unsigned int n_desc = take(in) % (b->ring_size + 1);
+    unsigned int n_avail = take(in) % (b->ring_size + 1);
+
+    for (unsigned int i = 0; i < n_desc; i++) {
+        uint8_t shape = take(in);
+
+        /* Mostly buffers inside guest memory, chained in order. */
+        d[i].addr = GUEST_GPA + take16(in) % GUEST_SIZE;
+        d[i].len = shape & 0x80 ? take16(in) : take16(in) % 2048;
+        d[i].flags = shape & 7;
+        d[i].next = shape & 0x40 ? take(in) : i + 1;
+        if (shape & 0x20) {
+            d[i].addr = ((uint64_t) take16(in) << 48) | take16(in);
+        }
+    }
+    for (unsigned int i = 0; i < n_avail; i++) {
+        a->ring[(a->idx + i) % b->ring_size] = take(in) % b->ring_size;
+    }
+    a->idx += n_avail;
+}
+
+/* Pipeline output into the guest: 'n' packets of 'len' bytes (at least an
+ * Ethernet header's). */
+static void
+bench_deliver(struct bench *b, unsigned int n, uint16_t len)
+{
+    struct dp_packet_batch batch;
+
+    len = MAX(len, ETH_HEADER_LEN);
+    dp_packet_batch_init(&batch);
+    for (unsigned int i = 0; i < n && i < NETDEV_MAX_BURST; i++) {
+        struct dp_packet *p = dp_packet_new(len);
+
+        dp_packet_put_zeros(p, len);
+        dp_packet_batch_add(&batch, p);
+    }
+    vf_zc_qp_deliver(&b->qp, &batch);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct input in = { data, data + size };
+    struct bench b;
+    uint8_t setup;
+
+    if (size < 4) {
+        return 0;
+    }
+    memset(&b, 0, sizeof b);
+    b.mem = xzalloc(GUEST_SIZE);
+    vf_zc_guest_mem_init(&b.map);
+    ovs_assert(!vf_zc_guest_mem_add(&b.map, GUEST_GPA, GUEST_SIZE, b.mem));
+    vf_zc_qp_init(&b.qp, 0);
+
+    /* Setup: ring size, features, zero copy and its frame size. */
+    setup = take(&in);
+    b.ring_size = MAX_RING >> (setup & 7);
+    b.features = ((setup & 0x08 ? UINT64_C(1) << 15 : 0)      /* MRG. */
+                  | (setup & 0x10 ? UINT64_C(1) << 28 : 0)    /* INDIRECT. */
+                  | (setup & 0x20 ? UINT64_C(1) << 29 : 0)    /* EVENT_IDX. */
+                  | (setup & 0x40 ? UINT64_C(1) << 32 : 0));  /* VERSION_1. */
+    b.zc = setup & 0x80;
+    b.pool = zc_pools[take(&in) & 1];
+    txq.room = take(&in) % (NETDEV_MAX_BURST + 1);
+    rxq.len = take16(&in) % 9100;
+    rxq.backlog = 0;
+    rxq.n = 0;
+
+    /* The guest's rings, from the input: descriptors and avail entries,
+     * any values. */
+    guest_post(&b, &in, RX_DESC, RX_AVAIL);
+    guest_post(&b, &in, TX_DESC, TX_AVAIL);
+
+    bench_start(&b, 0, 0, 0, 0);
+    while (in.p < in.end) {
+        uint8_t op = take(&in);
+        uint16_t offset;
+
+        switch (op & 7) {
+        case 0: case 1: case 2:
+            if (b.qp.rings_started) {
+                bench_round(&b);
+            }
+            break;
+        case 3:
+            if (op & 8) {
+                /* The guest writes a 16-bit value anywhere in its memory. */
+                offset = take16(&in) % (GUEST_SIZE - 1);
+                memcpy(b.mem + offset, &(uint16_t) { take16(&in) }, 2);
+            } else if (op & 16) {
+                /* ...posts again every entry the device returned. */
+                struct vf_zc_vring_avail *a = (void *) (b.mem + (op & 32
+                                                                 ? TX_AVAIL
+                                                                 : RX_AVAIL));
+                struct vf_zc_vring_used *u = (void *) (b.mem + (op & 32
+                                                                ? TX_USED
+                                                                : RX_USED));
+                a->idx = u->idx + b.ring_size;
+            } else {
+                /* ...or posts more. */
+                guest_post(&b, &in, op & 32 ? TX_DESC : RX_DESC,
+                           op & 32 ? TX_AVAIL : RX_AVAIL);
+            }
+            break;
+        case 4:
+            rxq.backlog += op >> 3;
+            rxq.len = take16(&in) % 9100;
+            break;
+        case 5:
+            if (b.qp.rings_started) {
+                bench_deliver(&b, op >> 3, take16(&in) % 9100);
+            }
+            break;
+        case 6: {
+            /* The queue pair stops, and starts again where the rings
+             * stopped (after the buffers the VF held went back), perhaps in
+             * the other mode, as the vhost library resumes them. */
+            uint16_t ra, ru, ta, tu;
+
+            bench_stop(&b);
+            ra = b.qp.rxq.last_avail_idx;
+            ru = b.qp.rxq.last_used_idx;
+            ta = b.qp.txq.last_avail_idx;
+            tu = b.qp.txq.last_used_idx;
+            if (op & 8) {
+                b.zc = !b.zc;
+            }
+            bench_start(&b, ra, ru, ta, tu);
+            break;
+        }
+        case 7:
+            txq.room = (op >> 3) % (NETDEV_MAX_BURST + 1);
+            break;
+        }
+    }
+    bench_stop(&b);
+    fake_release(&rxq);
+    ovs_assert(rte_mempool_full(host_mp));
+
+    vf_zc_guest_mem_destroy(&b.map);
+    free(b.mem);
+    return 0;
+}
