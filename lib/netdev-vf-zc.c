@@ -1194,6 +1194,10 @@ vf_zc_guest_ready(struct netdev_vf_zc *dev, int vid)
     dev->guest_state = VF_ZC_GUEST_READY;
     dev->guest_features = features;
     dev->guest_msg_pending = false;
+    /* The library calls this once the first queue pair's vrings are set up
+     * and enabled; it may tell of their enabling only afterward. */
+    bitmap_set1(dev->enabled_vrings, 0);
+    bitmap_set1(dev->enabled_vrings, 1);
     VLOG_INFO("%s: guest ready: %"PRIu16" vrings, features %#"PRIx64,
               netdev_get_name(&dev->up), rte_vhost_get_vring_num(vid),
               features);
