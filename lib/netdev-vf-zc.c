@@ -1705,12 +1705,11 @@ static void
 vf_zc_steer_rss(struct netdev_vf_zc *dev, int n)
     OVS_REQUIRES(dev->mutex)
 {
+    /* Queues the table spreads over now; 0 means all, as the VF started. */
+    int now = dev->vf_rss_queues ? dev->vf_rss_queues : dev->vf_n_rxq;
     struct rte_eth_rss_reta_entry64 *reta;
     struct rte_eth_dev_info info;
     size_t n_groups;
-
-    /* 0: as the VF started, over all its queues. */
-    int now = dev->vf_rss_queues ? dev->vf_rss_queues : dev->vf_n_rxq;
 
     if (n < 1 || n == now || dev->vf_n_rxq < 2
         || rte_eth_dev_info_get(dev->port_id, &info) || !info.reta_size) {

@@ -29,8 +29,14 @@
  *   - every value read from guest memory is read once, into a local, before
  *     it is checked and used;
  *   - every index, address, length and chain is bounded: descriptor indexes
- *     by the table they index, chains by the number of descriptors there are,
- *     buffers by the guest's memory regions, lengths by 32 bits;
+ *     by the table they index, buffers by the guest's memory regions,
+ *     lengths by 32 bits, and a chain by VF_ZC_CHAIN_MAX_DESC descriptor
+ *     reads, whatever the table's size (empty descriptors, an indirect
+ *     descriptor and its table's entries all count);
+ *   - the work of a round is bounded too: the ring's owner gives it a
+ *     budget of descriptor reads, and a pop starts only while a whole
+ *     chain's worth is left, so one round never reads more than its budget
+ *     however the guest fills the ring;
  *   - a violation of the ring's structure (an index out of range, a loop, a
  *     misplaced indirect table) marks the ring broken ('error' says why); a
  *     broken ring does nothing more, so the rest of the host carries on;
