@@ -38,6 +38,7 @@
 #include <rte_vhost.h>
 
 #include "bitmap.h"
+#include "coverage.h"
 #include "dp-packet.h"
 #include "dpdk.h"
 #include "fatal-signal.h"
@@ -48,6 +49,7 @@
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
+#include "openvswitch/poll-loop.h"
 #include "packets.h"
 #include "smap.h"
 #include "unixctl.h"
@@ -60,6 +62,9 @@
 
 VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
 
+COVERAGE_DEFINE(vf_zc_vf_restart);
+COVERAGE_DEFINE(vf_zc_vf_queue_restart);
+
 /* Threads and locks
  * =================
  *
@@ -69,9 +74,13 @@ VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
  *     rxq and send functions: construction, configuration, reconfiguration,
  *     status and statistics.
  *
- *   - DPDK's vhost-events thread runs the vhost-user callbacks
- *     (vf_zc_vhost_ops), which record what the guest did and ask the main
- *     thread to reconfigure the port.
+  *   - DPDK's vhost-events thread runs the vhost-user callbacks
+ *     (vf_zc_vhost_ops) and message hooks (vf_zc_vhost_msg_ops).  Before
+ *     the guest's memory, features or rings change, they stop the queue
+ *     pairs concerned, which may take the guest's buffers back from the VF:
+ *     that may stop and start a VF queue, or even the whole VF (see
+ *     vf_zc_reclaim_guest_buffers()).  Afterward they ask the main thread
+ *     to reconfigure the port, which starts the queue pairs again.
  *
  *   - PMD threads run the rxq and send functions, which relay through the
  *     port's queue pairs (vf-zc-relay.h).  dpif-netdev stops polling a
@@ -115,6 +124,10 @@ VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
  * relayed, and a burst a driver may take ahead. */
 #define VF_ZC_ZC_POOL_SLACK (2 * NETDEV_MAX_BURST)
 
+/* How often the main thread looks for changes of zero copy that the relay
+ * made by itself, to refresh the ports' status (netdev_vf_zc_wait()). */
+#define VF_ZC_STATUS_POLL_MS 500
+
 /* The hugetlbfs magic number, from <linux/magic.h>. */
 #define VF_ZC_HUGETLBFS_MAGIC 0x958458f6
 
@@ -146,7 +159,9 @@ struct netdev_vf_zc {
     /* Configuration accepted by set_config().  Main thread. */
     struct vf_zc_options opts OVS_GUARDED;
 
-    /* The VF.  Main thread. */
+    /* The VF.  Main thread; also the vhost-events thread, when it takes the
+     * guest's buffers back from the VF (vf_zc_reclaim_guest_buffers()),
+     * which may restart the VF. */
     uint16_t port_id OVS_GUARDED;       /* VF_ZC_PORT_ID_INVALID if none. */
     bool vf_started OVS_GUARDED;
     char *vf_error OVS_GUARDED;         /* Why the VF is not running. */
@@ -173,11 +188,18 @@ struct netdev_vf_zc {
     char *vhost_path OVS_GUARDED;       /* Registered socket, or NULL. */
     bool vhost_client OVS_GUARDED;      /* Client (true) or server mode. */
 
-    /* The guest.  vhost-events thread. */
+    /* The guest.  Written by the vhost-events thread (and by the main
+     * thread as the socket changes); read by both. */
     enum vf_zc_guest_state guest_state OVS_GUARDED;
     int vid OVS_GUARDED;                /* vhost device id, -1 if none. */
     uint64_t guest_features OVS_GUARDED;
     unsigned long *enabled_vrings OVS_GUARDED;  /* VF_ZC_MAX_VRINGS bits. */
+    unsigned long *started_qps OVS_GUARDED;     /* Queue pairs whose rings
+                                                 * are started, one bit
+                                                 * each. */
+    int msg_vring OVS_GUARDED;          /* The vring of the vhost-user message
+                                         * being handled that only changes
+                                         * its notifications, or -1. */
     uint64_t guest_connections OVS_GUARDED;  /* Connections so far. */
 
     /* The relay.  VF_ZC_MAX_QUEUE_PAIRS queue pairs, for the life of the
@@ -202,6 +224,8 @@ struct netdev_vf_zc {
                                          * rings or memory is being handled:
                                          * do not start queue pairs. */
     char *relay_error OVS_GUARDED;      /* Why the relay could not start. */
+    bool relay_zero_copy OVS_GUARDED;   /* options:zero-copy and bypass, as */
+    bool relay_bypass OVS_GUARDED;      /* the queue pairs started with. */
 
     /* Zero-copy receive: one pool per VF queue, created on first use and
      * kept while the VF's MTU stays (vf-zc-rxpool.h).  Used by the queue
@@ -209,6 +233,28 @@ struct netdev_vf_zc {
     struct vf_zc_rxpool **zc_pools OVS_GUARDED;
     char *zc_mem_error OVS_GUARDED;     /* Why the guest's memory cannot be
                                          * given to the VF, or NULL. */
+
+    /* What each VF receive queue was last set up with: a zero-copy pool
+     * (one of 'zc_pools', which then also gives it host buffers) and its
+     * ring size, or NULL for 'vf_mp' alone.  A queue keeps its pool while
+     * the guest comes and goes, so that zero copy starts and stops without
+     * setting the queue up again. */
+    struct vf_zc_rxpool **vfq_pools OVS_GUARDED;
+    uint16_t *vfq_nb_rxd OVS_GUARDED;
+    struct vf_zc_rxpool **zc_old_pools OVS_GUARDED;  /* A pool that no
+                                                      * longer suits but
+                                                      * that its VF queue
+                                                      * still has, until it
+                                                      * is set up again. */
+
+    /* Times the whole VF was stopped and started again while it ran, and
+     * whether the reason was logged (once per port). */
+    uint64_t vf_restarts OVS_GUARDED;
+    bool vf_restart_logged OVS_GUARDED;
+
+    /* The queue pairs' 'zc_events' when the status was last refreshed.
+     * Main thread. */
+    uint64_t zc_events_seen OVS_GUARDED;
     bool zc_dma_mapped OVS_GUARDED;     /* 'guest_mem' is DMA-mapped for the
                                          * VF's device. */
 };
@@ -315,9 +361,44 @@ vf_zc_vf_attach(const struct netdev_vf_zc *dev, const char *devargs,
     return NULL;
 }
 
-static void vf_zc_end_zero_copy(struct netdev_vf_zc *);
+static void vf_zc_reclaim_guest_buffers(struct netdev_vf_zc *, int first);
+static void vf_zc_count_restart(struct netdev_vf_zc *, const char *);
 static void vf_zc_dma_unmap(struct netdev_vf_zc *);
 static void vf_zc_start_vf_relay(struct netdev_vf_zc *);
+
+/* Stops queue pairs 'first' and up: their use of the guest's rings, and
+ * their VF queues' use of the guest's buffers.  Queue pairs below 'first'
+ * go on, so that a guest stopping one of its queue pairs disturbs no other
+ * (the started ones are always the first ones: see 'n_guest_qps').  With
+ * 'first' 0, afterward the guest's memory may go away. */
+static void
+vf_zc_stop_queue_pairs(struct netdev_vf_zc *dev, int first)
+    OVS_REQUIRES(dev->mutex)
+{
+    int n_active, n_guest;
+
+    atomic_read_relaxed(&dev->n_active_qps, &n_active);
+    atomic_read_relaxed(&dev->n_guest_qps, &n_guest);
+    atomic_store_relaxed(&dev->n_active_qps, MIN(n_active, first));
+    atomic_store_relaxed(&dev->n_guest_qps, MIN(n_guest, first));
+    for (int i = first; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        vf_zc_qp_set_redirect(&dev->qps[i], NULL);
+        vf_zc_qp_pause(&dev->qps[i]);
+    }
+    /* The buffers the VF holds go back to the rings before the rings say
+     * where they stopped. */
+    vf_zc_reclaim_guest_buffers(dev, first);
+    if (!first) {
+        vf_zc_dma_unmap(dev);
+    }
+    for (int i = first; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        /* No pool to switch to either: the VF's may go with it. */
+        vf_zc_qp_set_zc(&dev->qps[i], NULL, false,
+                        VF_ZC_FALLBACK_FEW_BUFFERS, 0);
+        vf_zc_qp_stop(&dev->qps[i]);
+        bitmap_set0(dev->started_qps, i);
+    }
+}
 
 /* Stops every queue pair's use of the guest's rings, and the VF's use of the
  * guest's buffers.  Afterward the guest's memory may go away. */
@@ -325,22 +406,7 @@ static void
 vf_zc_stop_guest_relay(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    atomic_store_relaxed(&dev->n_active_qps, 0);
-    atomic_store_relaxed(&dev->n_guest_qps, 0);
-    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
-        vf_zc_qp_set_redirect(&dev->qps[i], NULL);
-        vf_zc_qp_pause(&dev->qps[i]);
-    }
-    /* The buffers the VF holds go back to the rings before the rings say
-     * where they stopped. */
-    vf_zc_end_zero_copy(dev);
-    vf_zc_dma_unmap(dev);
-    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
-        /* No pool to recheck either: the VF's may go with it. */
-        vf_zc_qp_set_zc(&dev->qps[i], NULL, false,
-                        VF_ZC_FALLBACK_FEW_BUFFERS, 0);
-        vf_zc_qp_stop(&dev->qps[i]);
-    }
+    vf_zc_stop_queue_pairs(dev, 0);
 }
 
 /* Stops every queue pair's use of the VF.  Afterward the VF may be stopped,
@@ -395,7 +461,9 @@ vf_zc_vf_detach(struct netdev_vf_zc *dev)
     dev->vf_mp = NULL;
     for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
         vf_zc_rxpool_destroy(dev->zc_pools[q]);
-        dev->zc_pools[q] = NULL;
+        vf_zc_rxpool_destroy(dev->zc_old_pools[q]);
+        dev->zc_pools[q] = dev->zc_old_pools[q] = NULL;
+        dev->vfq_pools[q] = NULL;
     }
 
     dev->vf_n_rxq = dev->vf_n_txq = 0;
@@ -434,6 +502,23 @@ vf_zc_vf_mempool_create(struct netdev_vf_zc *dev, int n_rxq, int n_txq,
                                 data_room, socket_id);
 }
 
+/* Counts a stop and start of the whole VF, while it runs, for 'why'
+ * (a phrase that follows "restarted"), and logs the first one of the port:
+ * every queue of the VF pauses meanwhile. */
+static void
+vf_zc_count_restart(struct netdev_vf_zc *dev, const char *why)
+    OVS_REQUIRES(dev->mutex)
+{
+    dev->vf_restarts++;
+    COVERAGE_INC(vf_zc_vf_restart);
+    if (!dev->vf_restart_logged) {
+        dev->vf_restart_logged = true;
+        VLOG_INFO("%s: DPDK port %"PRIu16" restarted %s (logged once per "
+                  "port; status key vf-restarts counts them)",
+                  netdev_get_name(&dev->up), dev->port_id, why);
+    }
+}
+
 /* (Re)configures and starts the VF with the port's queue count and MTU.
  * Returns NULL on success, otherwise a malloc'ed message; the VF is then
  * left stopped. */
@@ -452,6 +537,7 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
 
     vf_zc_stop_vf_relay(dev);
     if (dev->vf_started) {
+        vf_zc_count_restart(dev, "to apply a new MTU or number of queues");
         rte_eth_dev_stop(port_id);
         dev->vf_started = false;
     }
@@ -508,6 +594,9 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
      * else holds its mbufs, have given them back; also if a setup fails. */
     vf_zc_mempool_retire(old_mp);
 
+    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        dev->vfq_pools[i] = NULL;
+    }
     for (int i = 0; i < n_q; i++) {
         err = rte_eth_rx_queue_setup(port_id, i, nb_rxd, socket_id, NULL,
                                      dev->vf_mp);
@@ -520,6 +609,12 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
             return xasprintf("could not set up TX queue %d of DPDK port "
                              "%"PRIu16": %s", i, port_id, rte_strerror(-err));
         }
+    }
+
+    for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        /* No queue has them any more. */
+        vf_zc_rxpool_destroy(dev->zc_old_pools[i]);
+        dev->zc_old_pools[i] = NULL;
     }
 
     err = rte_eth_dev_start(port_id);
@@ -552,13 +647,21 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
 /* Zero-copy receive.
  *
  * A VF queue whose queue pair relays with the guest takes its receive
- * buffers from the guest (vf-zc-rxpool.h) when zero copy is allowed and the
- * guest's buffers suit it; otherwise from 'vf_mp', the copy path.  Switching
- * a queue between the two means setting it up again, which needs the VF
- * stopped, so both directions pause for a moment: vf_zc_begin_zero_copy()
- * switches after the guest's rings start, vf_zc_end_zero_copy() switches back
- * before they stop.  Setting a queue up again makes its driver release the
- * buffers it holds; their descriptors then go back to the guest unused. */
+ * buffers from a zero-copy pool (vf-zc-rxpool.h) when zero copy is allowed
+ * and the guest's buffers suit it, and keeps that pool from then on: the
+ * pool hands out the guest's buffers while zero copy is on, and the copy
+ * path's ('vf_mp') otherwise, so that the relay switches between the two
+ * in place, by itself (vf-zc-relay.h).  Setting a queue up with its pool the
+ * first time, or again for a guest ring of another size, needs the VF
+ * stopped on most drivers: both directions pause for a moment.
+ *
+ * Only taking the guest's buffers back from the VF, before the guest's
+ * rings stop or its memory changes (invariant 1 in the design), may need
+ * more: nothing if the VF holds none (drivers that take buffers only as
+ * they receive), a stop and start of that one queue where the driver can
+ * (and releases the buffers of a stopped queue), and otherwise a stop and
+ * start of the whole VF, with the queue set up again, which releases them:
+ * vf_zc_reclaim_guest_buffers(). */
 
 /* Frame size that each guest buffer must hold after the virtio-net header
  * for zero copy: a whole frame of the VF's MTU, with one VLAN tag, since the
@@ -594,7 +697,8 @@ vf_zc_zc_refusal(const struct netdev_vf_zc *dev)
 }
 
 /* Returns the zero-copy pool of VF queue 'q', for a VF ring of 'nb_rxd'
- * descriptors, creating it if needed, or NULL. */
+ * descriptors, creating it if needed, or NULL.  A pool that does not suit
+ * goes, or waits in 'zc_old_pools' while the queue still has it. */
 static struct vf_zc_rxpool *
 vf_zc_zc_pool(struct netdev_vf_zc *dev, int q, uint16_t nb_rxd)
     OVS_REQUIRES(dev->mutex)
@@ -604,7 +708,13 @@ vf_zc_zc_pool(struct netdev_vf_zc *dev, int q, uint16_t nb_rxd)
     struct vf_zc_rxpool *pool = dev->zc_pools[q];
 
     if (pool && (pool->data_size != data_size || pool->n_hdrs < n)) {
-        vf_zc_rxpool_destroy(pool);
+        if (dev->vfq_pools[q] == pool) {
+            /* An older one no queue has. */
+            vf_zc_rxpool_destroy(dev->zc_old_pools[q]);
+            dev->zc_old_pools[q] = pool;
+        } else {
+            vf_zc_rxpool_destroy(pool);
+        }
         pool = dev->zc_pools[q] = NULL;
     }
     if (!pool) {
@@ -636,18 +746,33 @@ vf_zc_zc_nb_rxd(const struct netdev_vf_zc *dev, uint16_t ring_size)
     return nb_rxd;
 }
 
-/* Sets up VF queue 'q' again with the copy path's buffers; its driver
- * releases the buffers it held.  The VF must be stopped. */
+/* Sets up VF queue 'q' again with 'pool' (its zero-copy pool) and 'nb_rxd'
+ * descriptors, or with the copy path's buffers alone if 'pool' is null; its
+ * driver releases the buffers it held.  The VF must be stopped. */
 static int
-vf_zc_setup_copy_rxq(struct netdev_vf_zc *dev, int q)
+vf_zc_setup_rxq(struct netdev_vf_zc *dev, int q, struct vf_zc_rxpool *pool,
+                uint16_t nb_rxd)
     OVS_REQUIRES(dev->mutex)
 {
-    int err = rte_eth_rx_queue_setup(dev->port_id, q, dev->vf_nb_rxd,
-                                     dev->vf_socket_id, NULL, dev->vf_mp);
+    int err;
+
+    err = rte_eth_rx_queue_setup(dev->port_id, q,
+                                 pool ? nb_rxd : dev->vf_nb_rxd,
+                                 dev->vf_socket_id, NULL,
+                                 pool ? pool->mp : dev->vf_mp);
     if (err) {
         VLOG_ERR("%s: could not set up RX queue %d of DPDK port %"PRIu16
-                 " for copying: %s", netdev_get_name(&dev->up), q,
-                 dev->port_id, rte_strerror(-err));
+                 "%s: %s", netdev_get_name(&dev->up), q, dev->port_id,
+                 pool ? " with the guest's buffers" : " for copying",
+                 rte_strerror(-err));
+        pool = NULL;
+    }
+    dev->vfq_pools[q] = pool;
+    dev->vfq_nb_rxd[q] = pool ? nb_rxd : 0;
+    if (!err && dev->zc_old_pools[q] && dev->zc_old_pools[q] != pool) {
+        /* The queue released the old pool's buffers. */
+        vf_zc_rxpool_destroy(dev->zc_old_pools[q]);
+        dev->zc_old_pools[q] = NULL;
     }
     return err;
 }
@@ -670,35 +795,78 @@ vf_zc_restart_vf(struct netdev_vf_zc *dev)
     vf_zc_start_vf_relay(dev);
 }
 
-/* Moves every VF queue that receives into the guest's buffers back to the
- * copy path, and gives the guest back every buffer the VF held, unused.
- * The queue pairs must be paused (vf_zc_qp_pause()); the guest's memory must
- * still be mapped. */
+/* Takes back from the VF every guest buffer that its queues hold, and gives
+ * them to the guest unused; afterward no VF queue takes guest buffers until
+ * vf_zc_begin_zero_copy().  Each queue keeps its pool, which hands out host
+ * buffers meanwhile.  The queue pairs must be paused (vf_zc_qp_pause()); the
+ * guest's memory must still be mapped. */
 static void
-vf_zc_end_zero_copy(struct netdev_vf_zc *dev)
+vf_zc_reclaim_guest_buffers(struct netdev_vf_zc *dev, int first)
     OVS_REQUIRES(dev->mutex)
 {
+    bool setup[VF_ZC_MAX_QUEUE_PAIRS];
     bool any = false;
 
     for (int q = 0; q < dev->vf_n_rxq; q++) {
-        any = any || dev->qps[q].zc;
+        setup[q] = false;
     }
-    if (!any) {
-        return;
+    for (int q = first; q < dev->vf_n_rxq; q++) {
+        struct vf_zc_qp *qp = &dev->qps[q];
+        struct vf_zc_rxpool *pool = dev->vfq_pools[q];
+
+        if (!pool || !pool->vq) {
+            continue;
+        }
+        /* No more guest buffers: those in the pool go back now. */
+        vf_zc_qp_set_zc(qp, pool, false, VF_ZC_FALLBACK_FEW_BUFFERS, 0);
+        if (vf_zc_rxpool_held(pool)
+            && !rte_eth_dev_rx_queue_stop(dev->port_id, q)) {
+            /* The driver released the queue's buffers, if it is like most
+             * of those that can stop one queue. */
+            if (rte_eth_dev_rx_queue_start(dev->port_id, q)) {
+                VLOG_ERR("%s: could not restart VF queue %d",
+                         netdev_get_name(&dev->up), q);
+            }
+            vf_zc_qp_count_vf_queue_restart(qp);
+            COVERAGE_INC(vf_zc_vf_queue_restart);
+        }
+        if (vf_zc_rxpool_held(pool)) {
+            setup[q] = any = true;
+        }
     }
 
-    /* The VF stops writing into guest memory before its queues are set up
-     * again (invariant 1 in the design). */
-    vf_zc_stop_vf_relay(dev);
-    if (dev->vf_started) {
-        rte_eth_dev_stop(dev->port_id);
-        dev->vf_started = false;
+    if (any) {
+        /* The VF stops writing into guest memory before its queues are
+         * set up again (invariant 1 in the design). */
+        vf_zc_count_restart(dev, "to take the guest's buffers back from a "
+                            "queue that its driver cannot stop alone");
+        vf_zc_stop_vf_relay(dev);
+        for (int q = 0; q < first; q++) {
+            /* Their pools serve the driver while the VF stops and starts:
+             * nobody else may use them meanwhile. */
+            vf_zc_qp_pause(&dev->qps[q]);
+        }
+        if (dev->vf_started) {
+            rte_eth_dev_stop(dev->port_id);
+            dev->vf_started = false;
+        }
+        for (int q = 0; q < dev->vf_n_rxq; q++) {
+            if (setup[q]) {
+                vf_zc_setup_rxq(dev, q, dev->vfq_pools[q],
+                                dev->vfq_nb_rxd[q]);
+                vf_zc_qp_count_vf_queue_restart(&dev->qps[q]);
+            }
+        }
+        vf_zc_restart_vf(dev);
+        for (int q = 0; q < first; q++) {
+            vf_zc_qp_resume(&dev->qps[q]);
+        }
     }
-    for (int q = 0; q < dev->vf_n_rxq; q++) {
-        struct vf_zc_rxpool *pool = dev->qps[q].zc;
 
-        if (pool) {
-            vf_zc_setup_copy_rxq(dev, q);
+    for (int q = first; q < dev->vf_n_rxq; q++) {
+        struct vf_zc_rxpool *pool = dev->qps[q].zc_pool;
+
+        if (pool && pool->vq) {
             vf_zc_qp_set_zc(&dev->qps[q], NULL, false,
                             VF_ZC_FALLBACK_FEW_BUFFERS, 0);
             vf_zc_rxpool_detach(pool);
@@ -709,7 +877,6 @@ vf_zc_end_zero_copy(struct netdev_vf_zc *dev)
             }
         }
     }
-    vf_zc_restart_vf(dev);
 }
 
 /* Makes the guest's memory reachable by the VF's device.  A software device
@@ -824,82 +991,93 @@ vf_zc_dma_unmap(struct netdev_vf_zc *dev)
     free(vmem);
 }
 
-/* Moves each VF queue whose queue pair relays with the guest to the guest's
- * buffers, where zero copy is allowed and the guest's buffers suit it, and
- * records why not elsewhere.  The queue pairs' rings must be started. */
+/* Gives each VF queue from 'first' to 'n_qps' - 1, whose queue pair has just
+ * started to relay with the guest, the guest's buffers, where zero copy is
+ * allowed and they suit it, and records why not elsewhere.
+ *
+ * A queue that may come to take the guest's buffers gets its pool now,
+ * while the guest, which has just started its rings, has no traffic yet:
+ * the pool hands out guest buffers or host ones (see vf-zc-rxpool.h), so
+ * that the relay switches it between zero copy and copy later by itself, in
+ * place, without stopping anything.  Only a queue that does not have its
+ * pool yet (the guest's first start, or a ring of another size) is set up
+ * again, which stops the VF for a moment.  The queue pairs' rings must be
+ * started. */
 static void
-vf_zc_begin_zero_copy(struct netdev_vf_zc *dev, int n_qps)
+vf_zc_begin_zero_copy(struct netdev_vf_zc *dev, int first, int n_qps)
     OVS_REQUIRES(dev->mutex)
 {
     enum vf_zc_fallback why[VF_ZC_MAX_QUEUE_PAIRS];
     struct vf_zc_rxpool *pools[VF_ZC_MAX_QUEUE_PAIRS];
     uint16_t nb_rxd[VF_ZC_MAX_QUEUE_PAIRS];
-    bool eligible[VF_ZC_MAX_QUEUE_PAIRS];
+    bool active[VF_ZC_MAX_QUEUE_PAIRS];
+    bool setup[VF_ZC_MAX_QUEUE_PAIRS];
     int refusal = vf_zc_zc_refusal(dev);
     bool any = false;
 
-    for (int q = 0; q < n_qps; q++) {
+    ovs_assert(first >= 0 && first < n_qps);
+    for (int q = first; q < n_qps; q++) {
         struct vf_zc_qp *qp = &dev->qps[q];
+        bool has_pool;
 
         nb_rxd[q] = vf_zc_zc_nb_rxd(dev, qp->rxq.size);
         pools[q] = refusal < 0 ? vf_zc_zc_pool(dev, q, nb_rxd[q]) : NULL;
         why[q] = refusal >= 0 ? refusal : VF_ZC_FALLBACK_VF;
-        eligible[q] = (pools[q]
-                       && vf_zc_qp_peek(qp, pools[q], &why[q]) >= nb_rxd[q]);
-        if (eligible[q]) {
-            any = true;
-        } else if (why[q] != VF_ZC_FALLBACK_FEW_BUFFERS
-                   && why[q] != VF_ZC_FALLBACK_BUFFER_TOO_SMALL) {
-            /* Nothing the guest does changes this: no pool to recheck. */
+        active[q] = (pools[q]
+                     && vf_zc_qp_peek(qp, pools[q], &why[q]) >= nb_rxd[q]);
+        if (!active[q] && why[q] != VF_ZC_FALLBACK_FEW_BUFFERS
+            && why[q] != VF_ZC_FALLBACK_BUFFER_TOO_SMALL) {
+            /* Nothing the guest does changes this: no pool. */
             pools[q] = NULL;
         }
+        has_pool = (pools[q] && dev->vfq_pools[q] == pools[q]
+                    && dev->vfq_nb_rxd[q] == nb_rxd[q]);
+        setup[q] = pools[q] && !has_pool;
+        any = any || setup[q];
+        if (pools[q]) {
+            vf_zc_rxpool_set_host_mp(pools[q], dev->vf_mp);
+        }
+        if (!setup[q]) {
+            vf_zc_qp_set_zc(qp, pools[q], active[q], why[q], nb_rxd[q]);
+        }
+    }
+    if (!any) {
+        return;
     }
 
-    if (any) {
-        vf_zc_stop_vf_relay(dev);
-        for (int q = 0; q < n_qps; q++) {
-            vf_zc_qp_pause(&dev->qps[q]);
+    vf_zc_count_restart(dev, "to give its queues the guest's buffers");
+    vf_zc_stop_vf_relay(dev);
+    for (int q = 0; q < n_qps; q++) {
+        vf_zc_qp_pause(&dev->qps[q]);
+    }
+    rte_eth_dev_stop(dev->port_id);
+    dev->vf_started = false;
+    for (int q = first; q < n_qps; q++) {
+        if (!setup[q]) {
+            continue;
         }
-        rte_eth_dev_stop(dev->port_id);
-        dev->vf_started = false;
+        /* The driver takes buffers from the pool as the queue is set up, or
+         * started, or as it receives: the pool must know its ring and mode
+         * first. */
+        vf_zc_qp_set_zc(&dev->qps[q], pools[q], active[q], why[q],
+                        nb_rxd[q]);
+        if (vf_zc_setup_rxq(dev, q, pools[q], nb_rxd[q])) {
+            vf_zc_qp_set_zc(&dev->qps[q], NULL, false, VF_ZC_FALLBACK_VF, 0);
+            vf_zc_rxpool_detach(pools[q]);
+            vf_zc_setup_rxq(dev, q, NULL, 0);
+        } else {
+            /* In zero copy, the queue took guest buffers only. */
+            vf_zc_qp_settle_zc(&dev->qps[q]);
+        }
+        vf_zc_qp_count_vf_queue_restart(&dev->qps[q]);
+    }
+    vf_zc_restart_vf(dev);
+    if (!dev->vf_started) {
+        /* Perhaps the driver could not fill its ring at start: copy. */
+        vf_zc_reclaim_guest_buffers(dev, 0);
     }
     for (int q = 0; q < n_qps; q++) {
-        struct vf_zc_qp *qp = &dev->qps[q];
-        bool active = false;
-
-        if (eligible[q]) {
-            /* The driver takes buffers from the pool as the queue is set
-             * up, or started, or as it receives. */
-            vf_zc_rxpool_attach(pools[q], &qp->rxq, &dev->guest_mem,
-                                qp->hdr_len);
-            int err = rte_eth_rx_queue_setup(dev->port_id, q, nb_rxd[q],
-                                             dev->vf_socket_id, NULL,
-                                             pools[q]->mp);
-            if (err) {
-                VLOG_WARN("%s: VF queue %d refused the guest's buffers: %s",
-                          netdev_get_name(&dev->up), q, rte_strerror(-err));
-                vf_zc_setup_copy_rxq(dev, q);
-                vf_zc_rxpool_detach(pools[q]);
-                pools[q] = NULL;
-                why[q] = VF_ZC_FALLBACK_VF;
-            } else {
-                active = true;
-            }
-        }
-        vf_zc_qp_set_zc(qp, pools[q], active, why[q], nb_rxd[q]);
-    }
-    if (any) {
-        vf_zc_restart_vf(dev);
-        if (!dev->vf_started) {
-            /* Perhaps the driver could not fill its ring at start: copy. */
-            for (int q = 0; q < n_qps; q++) {
-                vf_zc_qp_pause(&dev->qps[q]);
-            }
-            vf_zc_end_zero_copy(dev);
-        }
-        for (int q = 0; q < n_qps; q++) {
-            vf_zc_qp_resume(&dev->qps[q]);
-        }
+        vf_zc_qp_resume(&dev->qps[q]);
     }
 }
 
@@ -908,21 +1086,20 @@ vf_zc_begin_zero_copy(struct netdev_vf_zc *dev, int n_qps)
 static char *
 vf_zc_zc_status(const struct netdev_vf_zc *dev, int n_qps)
     OVS_REQUIRES(dev->mutex)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     int n_active = 0, first_inactive = -1;
+    char *reason, *status;
 
     for (int q = 0; q < n_qps; q++) {
-        if (dev->qps[q].zc) {
+        bool settled;
+
+        if (vf_zc_qp_zero_copy(&dev->qps[q], &settled) && settled) {
             n_active++;
         } else if (first_inactive < 0) {
             first_inactive = q;
         }
     }
-    enum vf_zc_fallback why = (first_inactive >= 0
-                               ? dev->qps[first_inactive].zc_fallback
-                               : VF_ZC_FALLBACK_DISABLED);
-    const char *detail = (why == VF_ZC_FALLBACK_TRANSLATION
-                          && dev->zc_mem_error ? dev->zc_mem_error : NULL);
 
     if (!n_qps) {
         int refusal = vf_zc_zc_refusal(dev);
@@ -932,15 +1109,28 @@ vf_zc_zc_status(const struct netdev_vf_zc *dev, int n_qps)
                          : "no guest to receive into");
     } else if (n_active == n_qps) {
         return xstrdup("active");
-    } else if (!n_active) {
-        return xasprintf("inactive (%s%s%s)", vf_zc_fallback_reason(why),
-                         detail ? ": " : "", detail ? detail : "");
-    } else {
-        return xasprintf("active on %d of %d queue pairs (queue pair %d: "
-                         "%s%s%s)", n_active, n_qps, first_inactive,
-                         vf_zc_fallback_reason(why),
-                         detail ? ": " : "", detail ? detail : "");
     }
+
+    /* Zero copy is on, but the VF may hold host buffers still: it is
+     * "active" once a packet has come in a guest buffer, so that every
+     * packet from then on is delivered in place. */
+    if (dev->qps[first_inactive].zc) {
+        reason = xstrdup("switching: waiting for a packet in a guest "
+                         "buffer");
+    } else {
+        enum vf_zc_fallback why = dev->qps[first_inactive].zc_fallback;
+        bool detail = why == VF_ZC_FALLBACK_TRANSLATION && dev->zc_mem_error;
+
+        reason = xasprintf("%s%s%s", vf_zc_fallback_reason(why),
+                           detail ? ": " : "",
+                           detail ? dev->zc_mem_error : "");
+    }
+    status = (!n_active
+              ? xasprintf("inactive (%s)", reason)
+              : xasprintf("active on %d of %d queue pairs (queue pair %d: "
+                          "%s)", n_active, n_qps, first_inactive, reason));
+    free(reason);
+    return status;
 }
 
 /* The vhost-user socket. */
@@ -1069,57 +1259,105 @@ vf_zc_vhost_port(int vid, const char *event)
     return dev;
 }
 
-/* vhost-user requests (from the vhost-user specification) after which the
- * guest's rings, memory, features or notification file descriptors may have
- * changed.  The library processes them itself; vf-zc, which processes the
- * rings, must stop using them first. */
-static bool
-vf_zc_vhost_request_changes_rings(uint32_t request)
+/* What a vhost-user request (from the vhost-user specification), which the
+ * vhost library processes itself, means for the relay, which processes the
+ * rings: */
+enum vf_zc_msg_scope {
+    VF_ZC_MSG_NONE,         /* Nothing it uses (logging, config...). */
+    VF_ZC_MSG_DEVICE,       /* The memory, the features or the whole device
+                             * change: every queue pair stops first, and
+                             * the VF gives the guest's buffers back. */
+    VF_ZC_MSG_RING,         /* One vring stops or changes: its queue pair
+                             * (and those above it) stop first. */
+    VF_ZC_MSG_NOTIFY,       /* One vring's notification file descriptors
+                             * change: its queue pair pauses during the
+                             * message, then takes the new ones. */
+};
+
+/* Returns what 'msg', a vhost-user message (header then payload), means for
+ * the relay, and in '*vring' the vring it is about, if any. */
+static enum vf_zc_msg_scope
+vf_zc_vhost_msg_scope(const void *msg, int *vring)
 {
+    /* The header: request, flags, size (32 bits each), then the payload:
+     * for vring messages, either a 32-bit index first (vring state and
+     * address), or a 64-bit value whose low byte is the index (file
+     * descriptor messages). */
+    const uint8_t *p = msg;
+    uint32_t request, index;
+
+    memcpy(&request, p, sizeof request);
+    memcpy(&index, p + 12, sizeof index);
+    *vring = -1;
     switch (request) {
     case 2:     /* VHOST_USER_SET_FEATURES */
     case 4:     /* VHOST_USER_RESET_OWNER */
     case 5:     /* VHOST_USER_SET_MEM_TABLE */
-    case 6:     /* VHOST_USER_SET_LOG_BASE */
+    case 37:    /* VHOST_USER_ADD_MEM_REG */
+    case 38:    /* VHOST_USER_REM_MEM_REG */
+        return VF_ZC_MSG_DEVICE;
     case 8:     /* VHOST_USER_SET_VRING_NUM */
     case 9:     /* VHOST_USER_SET_VRING_ADDR */
     case 10:    /* VHOST_USER_SET_VRING_BASE */
     case 11:    /* VHOST_USER_GET_VRING_BASE */
+        *vring = index;
+        return VF_ZC_MSG_RING;
     case 12:    /* VHOST_USER_SET_VRING_KICK */
     case 13:    /* VHOST_USER_SET_VRING_CALL */
-    case 18:    /* VHOST_USER_SET_VRING_ENABLE */
-    case 37:    /* VHOST_USER_ADD_MEM_REG */
-    case 38:    /* VHOST_USER_REM_MEM_REG */
-        return true;
+    case 14:    /* VHOST_USER_SET_VRING_ERR */
+        *vring = index & 0xff;
+        return VF_ZC_MSG_NOTIFY;
     default:
-        return false;
+        /* SET_VRING_ENABLE works through the vring_state_changed
+         * callback. */
+        return VF_ZC_MSG_NONE;
     }
 }
 
 /* Around the vhost library's handling of a message that may change what the
- * relay uses: before it ('done' false), stop the relay and keep it stopped;
- * after it ('done' true), let the main thread restart it with the new rings.
- * 'msg' starts with the vhost-user header, whose first member is the
- * request. */
+ * relay uses: before it ('done' false), stop or pause the queue pairs it
+ * affects, and only those; after it ('done' true), let them go on, or the
+ * main thread restart them with the new rings.  'msg' starts with the
+ * vhost-user header, whose first member is the request. */
 static void
 vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
 {
     struct netdev_vf_zc *dev;
-    uint32_t request;
+    enum vf_zc_msg_scope scope;
+    int vring, qp;
 
-    memcpy(&request, msg, sizeof request);
-    if (!vf_zc_vhost_request_changes_rings(request)) {
+    scope = vf_zc_vhost_msg_scope(msg, &vring);
+    if (scope == VF_ZC_MSG_NONE) {
+        return;
+    }
+    qp = vring >= 0 ? vring / 2 : 0;
+    if (scope != VF_ZC_MSG_DEVICE && qp >= VF_ZC_MAX_QUEUE_PAIRS) {
+        /* Beyond the queue pairs vf-zc relays. */
         return;
     }
     ovs_mutex_lock(&vf_zc_mutex);
     dev = vf_zc_vhost_port(vid, done ? "ring change done" : "ring change");
     if (dev) {
         ovs_mutex_lock(&dev->mutex);
-        dev->guest_msg_pending = !done;
-        if (done) {
-            netdev_request_reconfigure(&dev->up);
+        if (scope == VF_ZC_MSG_NOTIFY) {
+            /* The library closes the old descriptor and, on the way,
+             * reports the vring disabled and then enabled again: neither
+             * stops anything. */
+            if (!done) {
+                dev->msg_vring = vring;
+                vf_zc_qp_pause(&dev->qps[qp]);
+            } else {
+                dev->msg_vring = -1;
+                vf_zc_qp_refresh_callfds(&dev->qps[qp]);
+                vf_zc_qp_resume(&dev->qps[qp]);
+            }
         } else {
-            vf_zc_stop_guest_relay(dev);
+            dev->guest_msg_pending = !done;
+            if (done) {
+                netdev_request_reconfigure(&dev->up);
+            } else {
+                vf_zc_stop_queue_pairs(dev, qp);
+            }
         }
         ovs_mutex_unlock(&dev->mutex);
     }
@@ -1159,6 +1397,7 @@ vf_zc_guest_connected(struct netdev_vf_zc *dev, int vid)
     }
     dev->vid = vid;
     dev->guest_msg_pending = false;
+    dev->msg_vring = -1;
     dev->guest_state = VF_ZC_GUEST_CONNECTED;
     dev->guest_features = 0;
     dev->guest_connections++;
@@ -1174,6 +1413,7 @@ vf_zc_guest_disconnected(struct netdev_vf_zc *dev)
 {
     vf_zc_stop_guest_relay(dev);
     dev->guest_msg_pending = false;
+    dev->msg_vring = -1;
     dev->vid = -1;
     dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
     dev->guest_features = 0;
@@ -1223,9 +1463,14 @@ vf_zc_guest_vring_changed(struct netdev_vf_zc *dev, uint16_t vring,
                           int enable)
     OVS_REQUIRES(dev->mutex)
 {
-    if (vring < VF_ZC_MAX_VRINGS) {
+    if (vring == dev->msg_vring) {
+        /* Within a message that only changes the vring's notifications
+         * (see vf_zc_vhost_msg_event()): not a real change. */
+        return;
+    } else if (vring < VF_ZC_MAX_VRINGS) {
         if (!enable) {
-            vf_zc_stop_guest_relay(dev);
+            /* Only its queue pair, and those above, stop. */
+            vf_zc_stop_queue_pairs(dev, vring / 2);
         }
         bitmap_set(dev->enabled_vrings, vring, enable);
         VLOG_DBG("%s: guest %s vring %"PRIu16, netdev_get_name(&dev->up),
@@ -1396,8 +1641,15 @@ netdev_vf_zc_construct(struct netdev *netdev)
     dev->vid = -1;
     dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
     dev->enabled_vrings = bitmap_allocate(VF_ZC_MAX_VRINGS);
+    dev->started_qps = bitmap_allocate(VF_ZC_MAX_QUEUE_PAIRS);
+    dev->msg_vring = -1;
     dev->qps = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->qps);
     dev->zc_pools = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->zc_pools);
+    dev->vfq_pools = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->vfq_pools);
+    dev->vfq_nb_rxd = xcalloc(VF_ZC_MAX_QUEUE_PAIRS,
+                              sizeof *dev->vfq_nb_rxd);
+    dev->zc_old_pools = xcalloc(VF_ZC_MAX_QUEUE_PAIRS,
+                                sizeof *dev->zc_old_pools);
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
         vf_zc_qp_init(&dev->qps[i], i);
     }
@@ -1450,7 +1702,11 @@ netdev_vf_zc_destruct(struct netdev *netdev)
     vf_zc_guest_mem_destroy(&dev->guest_mem);
     free(dev->qps);
     free(dev->zc_pools);
+    free(dev->vfq_pools);
+    free(dev->vfq_nb_rxd);
+    free(dev->zc_old_pools);
     bitmap_free(dev->enabled_vrings);
+    bitmap_free(dev->started_qps);
     ovs_mutex_unlock(&dev->mutex);
     ovs_mutex_destroy(&dev->mutex);
 }
@@ -1732,64 +1988,91 @@ vf_zc_steer_rss(struct netdev_vf_zc *dev, int n)
     free(reta);
 }
 
-/* (Re)starts the relay with the guest's rings: one queue pair for each pair
- * of vrings the guest enabled.  The first ones, up to the VF's queue pairs,
- * relay both ways; the guest's extra ones, if any, transmit through the VF's
- * queues too, so that nothing the guest sends is stranded. */
+/* Brings the relay in line with the guest's rings: one queue pair for each
+ * pair of vrings the guest enabled, from the first on.  The first ones, up
+ * to the VF's queue pairs, relay both ways; the guest's extra ones, if any,
+ * transmit through the VF's queues too, so that nothing the guest sends is
+ * stranded.  Queue pairs that run already go on untouched: a guest that
+ * enables one more disturbs none of the others. */
 static void
-vf_zc_start_guest_relay(struct netdev_vf_zc *dev)
+vf_zc_sync_guest_relay(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
     int n_vf = MIN(dev->vf_n_rxq, dev->opts.n_rxq);
-    int n_started = 0;
+    int n_started = 0, n_new_first = -1;
     char *error = NULL;
 
-    vf_zc_stop_guest_relay(dev);
-    free(dev->relay_error);
-    dev->relay_error = NULL;
-    if (dev->guest_state != VF_ZC_GUEST_READY || dev->guest_msg_pending
-        || !dev->vf_started) {
+    if (dev->guest_state != VF_ZC_GUEST_READY || !dev->vf_started || !n_vf) {
+        vf_zc_stop_guest_relay(dev);
+        return;
+    }
+    if (dev->guest_msg_pending) {
+        /* The message's own queue pairs are stopped; the others go on. */
         return;
     }
 
-    error = vf_zc_load_guest_mem(dev);
-    free(dev->zc_mem_error);
-    dev->zc_mem_error = (!error && dev->opts.zero_copy
-                         ? vf_zc_dma_map(dev) : NULL);
-    for (int q = 0; !error && n_vf && q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
+    if (bitmap_is_all_zeros(dev->started_qps, VF_ZC_MAX_QUEUE_PAIRS)) {
+        /* The memory may have changed since the last start; nothing uses
+         * it now. */
+        free(dev->relay_error);
+        dev->relay_error = NULL;
+        vf_zc_dma_unmap(dev);
+        error = vf_zc_load_guest_mem(dev);
+        free(dev->zc_mem_error);
+        dev->zc_mem_error = (!error && dev->opts.zero_copy
+                             ? vf_zc_dma_map(dev) : NULL);
+    }
+    for (int q = 0; !error && q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
         if (!bitmap_is_set(dev->enabled_vrings, 2 * q)
             || !bitmap_is_set(dev->enabled_vrings, 2 * q + 1)) {
             break;
         }
-        error = vf_zc_qp_start(&dev->qps[q], dev->vid, &dev->guest_mem,
-                               dev->guest_features);
-        if (!error) {
-            n_started++;
+        if (!bitmap_is_set(dev->started_qps, q)) {
+            error = vf_zc_qp_start(&dev->qps[q], dev->vid, &dev->guest_mem,
+                                   dev->guest_features);
+            if (error) {
+                break;
+            }
+            bitmap_set1(dev->started_qps, q);
+            if (n_new_first < 0) {
+                n_new_first = q;
+            }
         }
+        n_started++;
     }
     if (error) {
         VLOG_ERR("%s: cannot relay with the guest: %s",
                  netdev_get_name(&dev->up), error);
         vf_zc_stop_guest_relay(dev);
+        free(dev->relay_error);
         dev->relay_error = error;
-        n_started = 0;
-    } else if (n_started) {
+        return;
+    }
+    /* Those above the first disabled one stop (see
+     * vf_zc_stop_queue_pairs()). */
+    vf_zc_stop_queue_pairs(dev, n_started);
+    if (!n_started) {
+        return;
+    }
+
+    if (n_new_first >= 0 && n_new_first < MIN(n_started, n_vf)) {
         char *zc;
 
-        vf_zc_begin_zero_copy(dev, MIN(n_started, n_vf));
-        /* Flows go to the queues whose queue pair the guest has enabled;
-         * those that reach the others all the same are delivered through
-         * one it has. */
-        vf_zc_steer_rss(dev, MIN(n_started, n_vf));
-        for (int q = n_started; q < n_vf; q++) {
-            vf_zc_qp_set_redirect(&dev->qps[q], &dev->qps[q % n_started]);
-        }
+        vf_zc_begin_zero_copy(dev, n_new_first, MIN(n_started, n_vf));
         zc = vf_zc_zc_status(dev, MIN(n_started, n_vf));
         VLOG_INFO("%s: relaying %d queue pairs%s, zero copy %s",
                   netdev_get_name(&dev->up), MIN(n_started, n_vf),
                   n_started > n_vf ? ", and the guest's extra ones' transmit"
                   : "", zc);
         free(zc);
+    }
+    /* Flows go to the queues whose queue pair the guest has enabled; those
+     * that reach the others all the same are delivered through one it
+     * has. */
+    vf_zc_steer_rss(dev, MIN(n_started, n_vf));
+    for (int q = 0; q < n_vf; q++) {
+        vf_zc_qp_set_redirect(&dev->qps[q], (q < n_started ? NULL
+                                             : &dev->qps[q % n_started]));
     }
     atomic_store_relaxed(&dev->n_guest_qps, n_started);
     atomic_store_relaxed(&dev->n_active_qps, MIN(n_started, n_vf));
@@ -1801,13 +2084,14 @@ netdev_vf_zc_reconfigure(struct netdev *netdev)
     struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
 
     ovs_mutex_lock(&dev->mutex);
-    vf_zc_stop_guest_relay(dev);
     if (dev->port_id != VF_ZC_PORT_ID_INVALID
         && (!dev->vf_started
             || dev->vf_requested_n_rxq != dev->opts.n_rxq
             || dev->vf_mtu != dev->mtu)) {
-        char *error = vf_zc_vf_start(dev);
+        char *error;
 
+        vf_zc_stop_guest_relay(dev);
+        error = vf_zc_vf_start(dev);
         free(dev->vf_error);
         dev->vf_error = error;
         if (error) {
@@ -1817,10 +2101,16 @@ netdev_vf_zc_reconfigure(struct netdev *netdev)
                       "MTU %d", netdev_get_name(netdev), dev->port_id,
                       dev->vf_n_rxq, dev->vf_mtu);
         }
+    } else if (dev->relay_zero_copy != dev->opts.zero_copy
+               || dev->relay_bypass != dev->opts.bypass) {
+        /* Zero copy is decided again for every queue pair. */
+        vf_zc_stop_guest_relay(dev);
     }
+    dev->relay_zero_copy = dev->opts.zero_copy;
+    dev->relay_bypass = dev->opts.bypass;
 
     vf_zc_start_vf_relay(dev);
-    vf_zc_start_guest_relay(dev);
+    vf_zc_sync_guest_relay(dev);
 
     /* One rx queue of the port per VF queue, so that PMD threads poll each
      * and the usual rx queue placement applies.  A VF that grants fewer
@@ -1924,6 +2214,7 @@ netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
              : dev->vf_started ? "running"
              : dev->port_id != VF_ZC_PORT_ID_INVALID ? "stopped"
              : "detached");
+    smap_add_format(args, "vf-restarts", "%"PRIu64, dev->vf_restarts);
 
     if (dev->vhost_path) {
         smap_add(args, "vhost-socket", dev->vhost_path);
@@ -2278,21 +2569,6 @@ vf_zc_rxq_qp(const struct netdev_rxq *rxq)
             ? &dev->qps[rxq->queue_id] : NULL);
 }
 
-/* If the relay of 'qp' found that the guest's receive buffers no longer suit
- * its VF queue's mode, has the main thread reconfigure the port, which
- * chooses again. */
-static void
-vf_zc_rxq_recheck(struct netdev_rxq *rxq, struct vf_zc_qp *qp)
-{
-    bool recheck;
-
-    atomic_read_relaxed(&qp->zc_recheck, &recheck);
-    if (OVS_UNLIKELY(recheck)) {
-        atomic_store_relaxed(&qp->zc_recheck, false);
-        netdev_request_reconfigure(rxq->netdev);
-    }
-}
-
 /* The relay of the queue pair that this rx queue stands for, and of the
  * guest-only queue pairs that share its VF queue, run by the PMD thread
  * polling it: the only thread that transmits on that VF queue. */
@@ -2310,7 +2586,6 @@ netdev_vf_zc_rxq_bypass(struct netdev_rxq *rxq)
         return 0;
     }
     n = vf_zc_qp_relay(qp);
-    vf_zc_rxq_recheck(rxq, qp);
 
     /* The guest's queue pairs beyond the VF's: Q + N, Q + 2N... use VF
      * queue Q of N. */
@@ -2334,21 +2609,54 @@ netdev_vf_zc_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
     if (!qp) {
         return EAGAIN;
     }
-    vf_zc_rxq_recheck(rxq, qp);
     return vf_zc_qp_recv(qp, batch);
 }
 
-/* Frees the VF mempools whose buffers have all come back. */
+/* Refreshes the status of the ports whose relay switched zero copy by
+ * itself (the relay tells no one, since it takes no lock), and frees the VF
+ * mempools whose buffers have all come back.  Main thread. */
 static void
 netdev_vf_zc_run(const struct netdev_class *netdev_class OVS_UNUSED)
 {
+    struct netdev_vf_zc *dev;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    LIST_FOR_EACH (dev, list_node, &vf_zc_ports) {
+        uint64_t events = 0;
+
+        for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
+            events += vf_zc_qp_zc_events(&dev->qps[q]);
+        }
+        ovs_mutex_lock(&dev->mutex);
+        if (events != dev->zc_events_seen) {
+            dev->zc_events_seen = events;
+            netdev_change_seq_changed(&dev->up);
+        }
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&vf_zc_mutex);
     vf_zc_mempool_sweep();
+}
+
+/* Makes the main thread look for such changes now and then. */
+static void
+netdev_vf_zc_wait(const struct netdev_class *netdev_class OVS_UNUSED)
+{
+    bool any;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    any = !ovs_list_is_empty(&vf_zc_ports);
+    ovs_mutex_unlock(&vf_zc_mutex);
+    if (any) {
+        poll_timer_wait(VF_ZC_STATUS_POLL_MS);
+    }
 }
 
 static const struct netdev_class vf_zc_class = {
     .type = "vf-zc",
     .is_pmd = true,
     .run = netdev_vf_zc_run,
+    .wait = netdev_vf_zc_wait,
     .alloc = netdev_vf_zc_alloc,
     .construct = netdev_vf_zc_construct,
     .destruct = netdev_vf_zc_destruct,

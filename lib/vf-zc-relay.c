@@ -25,15 +25,19 @@
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
 
+#include "coverage.h"
 #include "dp-packet.h"
 #include "netdev.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 #include "vf-zc-guest-mem.h"
 #include "vf-zc-virtio-net.h"
 
 VLOG_DEFINE_THIS_MODULE(vf_zc_relay);
+
+COVERAGE_DEFINE(vf_zc_zero_copy_switch);
 
 /* Most segments of one VF packet relayed to the guest. */
 #define VF_ZC_MAX_SEGS 32
@@ -53,6 +57,11 @@ static const char *const drop_names[VF_ZC_N_DROPS] = {
 /* How often, in bursts, the relay looks again at the guest's receive
  * buffers while its queue pair copies for a reason that may go away. */
 #define VF_ZC_RECHECK_INTERVAL 1024
+
+/* Least time between two switches of a queue pair between zero copy and
+ * copy, so that a guest whose buffers keep changing makes it switch at most
+ * once a second. */
+#define VF_ZC_SWITCH_INTERVAL_MS 1000
 
 /* A hold (see 'zc_hold' in struct vf_zc_qp): how many iterations it lasts at
  * most (well under a millisecond on a busy PMD thread), how often it looks
@@ -92,7 +101,8 @@ vf_zc_qp_init(struct vf_zc_qp *qp, uint16_t qid)
 {
     memset(qp, 0, sizeof *qp);
     qp->qid = qid;
-    atomic_init(&qp->zc_recheck, false);
+    atomic_init(&qp->zc_settled, false);
+    atomic_init(&qp->zc_events, 0);
     atomic_init(&qp->reporter_waiting, false);
     vf_zc_spinlock_init(&qp->lock);
 
@@ -254,6 +264,25 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
     vf_zc_spin_unlock(&qp->lock);
 }
 
+/* Takes the guest notification eventfds of the queue pair's vrings again
+ * from the vhost library, after the guest changed them.  Control threads,
+ * with the queue pair paused. */
+void
+vf_zc_qp_refresh_callfds(struct vf_zc_qp *qp)
+{
+    vf_zc_spin_lock(&qp->lock);
+    if (qp->rings_started && qp->vid >= 0) {
+        struct rte_vhost_vring vr;
+
+        qp->rx_callfd = (!rte_vhost_get_vhost_vring(qp->vid, 2 * qp->qid, &vr)
+                         ? vr.callfd : -1);
+        qp->tx_callfd = (!rte_vhost_get_vhost_vring(qp->vid, 2 * qp->qid + 1,
+                                                    &vr)
+                         ? vr.callfd : -1);
+    }
+    vf_zc_spin_unlock(&qp->lock);
+}
+
 /* Lets the relay use the guest's rings again after vf_zc_qp_pause(), unless
  * they were stopped since.  Control threads. */
 void
@@ -276,29 +305,77 @@ vf_zc_qp_set_redirect(struct vf_zc_qp *qp, struct vf_zc_qp *to)
     vf_zc_spin_unlock(&qp->lock);
 }
 
-/* With 'active', makes the VF queue's packets reach the guest in place,
- * through 'pool' (which the caller attached to this queue pair's receive
- * ring); otherwise by copy, for reason 'fallback', with 'pool' (if nonnull)
- * the one to switch to once the guest has posted 'min_buffers' buffers that
- * fit it.  A change of 'active' needs the VF relay stopped (vf_zc_qp_set_vf()
- * with 'ready' false).  Control threads. */
+/* Tells the queue pair that its VF queue takes its buffers from 'pool'
+ * (which the caller attached to this queue pair's receive ring), or, if
+ * 'pool' is null, from a host mempool only.  With 'active', the VF queue's
+ * packets reach the guest in place; otherwise by copy, for reason
+ * 'fallback', and if 'pool' is nonnull, the relay itself switches to zero
+ * copy once the guest has posted 'min_buffers' buffers that fit it (and
+ * back, if it meets one that does not), at most once a second.  Control
+ * threads. */
 void
 vf_zc_qp_set_zc(struct vf_zc_qp *qp, struct vf_zc_rxpool *pool, bool active,
                 enum vf_zc_fallback fallback, uint32_t min_buffers)
 {
     vf_zc_spin_lock(&qp->lock);
-    ovs_assert(!qp->vf_ready || (active ? pool : NULL) == qp->zc);
+    ovs_assert(pool || !active);
+    if (pool) {
+        if (!pool->vq) {
+            ovs_assert(qp->rings_started);
+            vf_zc_rxpool_attach(pool, &qp->rxq, qp->rxq.mem, qp->hdr_len);
+        }
+        vf_zc_rxpool_set_zc(pool, active);
+    }
     qp->zc = active ? pool : NULL;
     qp->zc_fallback = fallback;
     qp->zc_pool = pool;
+    atomic_store_relaxed(&qp->zc_settled, false);
     qp->zc_min_buffers = min_buffers;
     qp->zc_bursts = 0;
     qp->zc_looks = 0;
     qp->zc_hold = 0;
     qp->zc_holds_failed = 0;
     qp->zc_hold_done = false;
-    atomic_store_relaxed(&qp->zc_recheck, false);
     vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Tells the queue pair that its VF queue, just set up with the pool of
+ * vf_zc_qp_set_zc() in zero copy, holds guest buffers only.  Control
+ * threads. */
+void
+vf_zc_qp_settle_zc(struct vf_zc_qp *qp)
+{
+    vf_zc_spin_lock(&qp->lock);
+    atomic_store_relaxed(&qp->zc_settled, qp->zc != NULL);
+    vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Returns true if packets from the VF reach the guest of 'qp' in place, and
+ * in '*settled' whether the VF holds no host buffers from before any more
+ * (see 'zc_settled').  Any thread: a report only, with no lock. */
+bool
+vf_zc_qp_zero_copy(const struct vf_zc_qp *qp, bool *settled)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    atomic_read_relaxed(CONST_CAST(atomic_bool *, &qp->zc_settled), settled);
+    return qp->zc != NULL;
+}
+
+/* Returns the number of changes of zero copy the relay of 'qp' made by
+ * itself so far (see 'zc_events').  Any thread. */
+uint64_t
+vf_zc_qp_zc_events(const struct vf_zc_qp *qp)
+{
+    return vf_zc_stat_read(&qp->zc_events);
+}
+
+/* Counts a restart of the VF queue of 'qp', by a control thread. */
+void
+vf_zc_qp_count_vf_queue_restart(struct vf_zc_qp *qp)
+{
+    uint64_t orig;
+
+    atomic_add_relaxed(&qp->stats.vf_queue_restarts, 1, &orig);
 }
 
 /* Looks at the receive buffers the guest posted on 'qp', for 'pool' (see
@@ -476,10 +553,46 @@ copy_vf_packet(struct vf_zc_qp *qp, const struct rte_mbuf *m,
     }
 }
 
-/* Looks at the guest's receive buffers for the zero-copy pool of 'qp', which
- * copies because they were too few or too small.  If they now suit, asks the
- * netdev to switch (see 'zc_recheck') and returns true; otherwise records
- * why not. */
+/* Returns true if 'qp' may switch between zero copy and copy now: it has
+ * not for VF_ZC_SWITCH_INTERVAL_MS. */
+static bool
+zc_may_switch(const struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    return (!qp->zc_switched_at
+            || time_msec() - qp->zc_switched_at >= VF_ZC_SWITCH_INTERVAL_MS);
+}
+
+/* Switches 'qp' to zero copy ('on') or to copy, for reason 'why', in place:
+ * its VF queue keeps its pool (vf-zc-rxpool.h), which binds guest buffers
+ * or hands out host ones as the driver refills. */
+static void
+zc_switch(struct vf_zc_qp *qp, bool on, enum vf_zc_fallback why)
+    OVS_REQUIRES(qp->lock)
+{
+    vf_zc_rxpool_set_zc(qp->zc_pool, on);
+    qp->zc = on ? qp->zc_pool : NULL;
+    qp->zc_fallback = why;
+    atomic_store_relaxed(&qp->zc_settled, false);
+    qp->zc_pool->fallback = -1;
+    qp->zc_switched_at = time_msec();
+    qp->zc_hold = 0;
+    qp->zc_looks = 0;
+    qp->zc_bursts = 0;
+    stat_add(&qp->stats.zc_switches, 1);
+    stat_add(&qp->zc_events, 1);
+    COVERAGE_INC(vf_zc_zero_copy_switch);
+
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
+    VLOG_INFO_RL(&rl, "DPDK port %"PRIu16" queue pair %"PRIu16": zero copy "
+                 "%s", qp->port_id, qp->qid,
+                 on ? "on" : vf_zc_fallback_reason(why));
+}
+
+/* Looks at the guest's receive buffers for the pool of 'qp', which copies
+ * because they were too few or too small.  If they now suit, and 'qp' may
+ * switch, switches to zero copy and returns true; otherwise records why
+ * not. */
 static bool
 zc_look(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
@@ -488,7 +601,10 @@ zc_look(struct vf_zc_qp *qp)
 
     if (vf_zc_rxpool_peek(qp->zc_pool, &qp->rxq, qp->rxq.mem, qp->hdr_len,
                           &why) >= qp->zc_min_buffers) {
-        atomic_store_relaxed(&qp->zc_recheck, true);
+        if (!zc_may_switch(qp)) {
+            return false;
+        }
+        zc_switch(qp, true, VF_ZC_FALLBACK_FEW_BUFFERS);
         return true;
     }
     /* Say why now, e.g. the buffers the guest posted since are too small
@@ -506,17 +622,18 @@ zc_waiting(const struct vf_zc_qp *qp)
                 || qp->zc_fallback == VF_ZC_FALLBACK_BUFFER_TOO_SMALL));
 }
 
-/* Called after each burst from the VF, 'busy' if it had packets.  While the
- * queue pair copies from the VF for a reason that the guest may lift (its
- * buffers were too few or too small), or while zero copy met a buffer it
- * cannot take, asks the netdev to look again, now and then. */
+/* Called after each burst from the VF, 'busy' if it had packets.  While zero
+ * copy meets guest buffers it cannot take (the pool hands the VF host
+ * buffers in their place meanwhile), switches to copy; while the queue pair
+ * copies from the VF for a reason that the guest may lift (its buffers were
+ * too few or too small), looks again now and then, and switches back. */
 static void
 zc_maybe_recheck(struct vf_zc_qp *qp, bool busy)
     OVS_REQUIRES(qp->lock)
 {
     if (qp->zc) {
-        if (qp->zc->fallback >= 0) {
-            atomic_store_relaxed(&qp->zc_recheck, true);
+        if (OVS_UNLIKELY(qp->zc->fallback >= 0) && zc_may_switch(qp)) {
+            zc_switch(qp, false, qp->zc->fallback);
         }
         return;
     }
@@ -539,8 +656,8 @@ zc_maybe_recheck(struct vf_zc_qp *qp, bool busy)
 }
 
 /* One iteration of a hold: the VF queue is left alone while the guest posts
- * buffers.  Once they suffice, the hold goes on until the netdev has
- * switched (which resets it) or it times out. */
+ * buffers, until they suffice (then the relay switches, which ends the
+ * hold) or it times out. */
 static void
 zc_hold_step(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
@@ -557,6 +674,15 @@ zc_hold_step(struct vf_zc_qp *qp)
             qp->zc_holds_failed++;
         }
     }
+}
+
+/* Receives a burst from the VF queue of 'qp' into 'pkts'. */
+static uint16_t
+vf_rx_burst(struct vf_zc_qp *qp, struct rte_mbuf **pkts)
+    OVS_REQUIRES(qp->lock)
+{
+    return rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts,
+                            NETDEV_MAX_BURST);
 }
 
 /* VF receive queue of 'qp', whose guest rings are stopped -> the guest
@@ -580,7 +706,7 @@ relay_vf_to_redirect(struct vf_zc_qp *qp)
         vf_zc_spin_unlock(&to->lock);
         return 0;
     }
-    n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
+    n = vf_rx_burst(qp, pkts);
     if (n) {
         memset(&tally, 0, sizeof tally);
         /* A round of work on 'to''s ring of its own, with its own budget. */
@@ -607,11 +733,12 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
 {
     struct rte_mbuf *pkts[NETDEV_MAX_BURST];
     struct rx_tally tally;
+    bool settled = false;
     uint16_t n;
 
-    if (qp->zc && !qp->guest_ready) {
-        /* Only while the port stops zero copy: the guest's ring is not
-         * ours to take buffers from. */
+    if (qp->zc_pool && qp->zc_pool->vq && !qp->guest_ready) {
+        /* Only while the port pauses or stops the queue pair: the guest's
+         * ring is not ours to take buffers from. */
         return 0;
     }
     if (OVS_UNLIKELY(qp->zc_hold) && qp->guest_ready) {
@@ -621,7 +748,7 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
     if (!qp->guest_ready && qp->rx_redirect) {
         return relay_vf_to_redirect(qp);
     }
-    n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
+    n = vf_rx_burst(qp, pkts);
     if (!n) {
         if (qp->guest_ready) {
             zc_maybe_recheck(qp, false);
@@ -634,7 +761,7 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
         return n;
     }
 
-    if (qp->zc) {
+    if (qp->zc_pool) {
         /* Delivery in place writes each packet's virtio-net header into the
          * guest's buffer, a cache line this core rarely holds: ask for all
          * of them at once, so that the misses overlap rather than stall
@@ -649,13 +776,21 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
 
-        if (!qp->zc) {
-            copy_vf_packet(qp, m, qp->zc_fallback, &tally);
-        } else if (vf_zc_rxpool_owns(qp->zc, m)
-                   && vf_zc_rxpool_deliver(qp->zc, m, rx_hdr_flags(qp, m))) {
+        /* The VF's ring may hold both kinds of buffers for a while after
+         * a switch, and host ones in place of guest buffers the pool could
+         * not bind. */
+        if (!qp->zc_pool || !vf_zc_rxpool_owns(qp->zc_pool, m)) {
+            copy_vf_packet(qp, m, (qp->zc
+                                   ? (qp->zc->fallback >= 0
+                                      ? qp->zc->fallback
+                                      : VF_ZC_FALLBACK_SWITCHING)
+                                   : qp->zc_fallback), &tally);
+        } else if (vf_zc_rxpool_deliver(qp->zc_pool, m,
+                                        rx_hdr_flags(qp, m))) {
             tally.packets++;
             tally.bytes += m->pkt_len;
             tally.zero_copy++;
+            settled = true;
         } else {
             copy_vf_packet(qp, m, VF_ZC_FALLBACK_PACKET, &tally);
         }
@@ -664,6 +799,15 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
      * handed to the VF again. */
     rte_pktmbuf_free_bulk(pkts, n);
     rx_tally_flush_vf(qp, &tally);
+    if (settled && qp->zc) {
+        bool was;
+
+        atomic_read_relaxed(&qp->zc_settled, &was);
+        if (!was) {
+            atomic_store_relaxed(&qp->zc_settled, true);
+            stat_add(&qp->zc_events, 1);
+        }
+    }
     zc_maybe_recheck(qp, true);
 
     vf_zc_vring_publish(&qp->rxq);
@@ -921,6 +1065,12 @@ vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
         ds_put_format(s, "    zero copy: inactive (%s)\n",
                       vf_zc_fallback_reason(qp->zc_fallback));
     }
+    if (qp->vf_rx) {
+        ds_put_format(s, "    zero-copy switches: %"PRIu64", VF queue "
+                      "restarts: %"PRIu64"\n",
+                      vf_zc_stat_read(&qp->stats.zc_switches),
+                      vf_zc_stat_read(&qp->stats.vf_queue_restarts));
+    }
     vf_zc_spin_unlock(&qp->lock);
 
 counters:
@@ -957,11 +1107,16 @@ vf_zc_qp_check(struct vf_zc_qp *qp, struct ds *s)
     }
     ds_put_format(s, "queue pair %"PRIu16": ", qp->qid);
     if (qp->zc) {
-        ds_put_cstr(s, "zero copy\n  ");
-        ok = vf_zc_rxpool_check(qp->zc, qp->rxq.mem, s);
+        ds_put_cstr(s, "zero copy\n");
     } else {
         ds_put_format(s, "copy (%s)\n",
                       vf_zc_fallback_reason(qp->zc_fallback));
+    }
+    if (qp->zc_pool && qp->zc_pool->vq) {
+        /* Also after a switch to copy: the VF may still hold guest
+         * buffers. */
+        ds_put_cstr(s, "  ");
+        ok = vf_zc_rxpool_check(qp->zc_pool, qp->rxq.mem, s);
     }
     vf_zc_spin_unlock(&qp->lock);
     return ok;

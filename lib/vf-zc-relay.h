@@ -115,6 +115,12 @@ struct vf_zc_qp_stats {
     atomic_uint64_t vf_to_guest_zero_copy_packets;
     atomic_uint64_t vf_to_guest_copy_packets;
     atomic_uint64_t fallbacks[VF_ZC_N_FALLBACKS];
+
+    /* Switches between zero copy and copy, by the relay; and restarts of
+     * the VF queue, alone or with the whole VF, to take guest buffers
+     * back, by control threads. */
+    atomic_uint64_t zc_switches;
+    atomic_uint64_t vf_queue_restarts;
 };
 
 struct vf_zc_qp {
@@ -171,24 +177,37 @@ struct vf_zc_qp {
                                                  * than the VF has queues),
                                                  * or NULL. */
 
-    /* Zero copy from the VF to the guest, when 'zc' is nonnull: the VF's
-     * receive queue takes its buffers from 'zc', attached to 'rxq'.
-     * Otherwise 'zc_fallback' says why packets are copied.  Written by
-     * control threads with 'lock' held and the VF relay stopped; the relay
-     * also updates 'zc_fallback', with 'lock' held, as the guest's buffers
-     * change. */
-    struct vf_zc_rxpool *zc OVS_GUARDED;         
-    enum vf_zc_fallback zc_fallback OVS_GUARDED;         
-    struct vf_zc_rxpool *zc_pool OVS_GUARDED;           /* The pool zero copy
-                                                         * would use. */
+    /* The VF queue's receive buffers come from 'zc_pool', attached to
+     * 'rxq' (vf-zc-rxpool.h), or from a host mempool only if it is null.
+     * Zero copy from the VF to the guest is on when 'zc' is nonnull (it is
+     * then 'zc_pool'); otherwise 'zc_fallback' says why packets are copied.
+     * Written by control threads with 'lock' held; the relay also switches
+     * 'zc' and updates 'zc_fallback', with 'lock' held, as the guest's
+     * buffers change. */
+    struct vf_zc_rxpool *zc OVS_GUARDED;
+    enum vf_zc_fallback zc_fallback OVS_GUARDED;
+    struct vf_zc_rxpool *zc_pool OVS_GUARDED;
+
+    /* After a switch to zero copy in place, the VF may hold host buffers
+     * still, from before: packets it places in them are copied.  Zero copy
+     * has "settled" once a packet arrived in a guest buffer (a NIC fills
+     * its ring in order, so the host buffers before it are used up), or
+     * if the VF queue was set up with guest buffers only.  The relay and
+     * control threads write it with 'lock' held; any thread reads it. */
+    atomic_bool zc_settled;
+
+    /* Changes of zero copy the relay made by itself (switches, settling):
+     * the netdev polls it to refresh the port's status.  Written by the
+     * relay, read by any thread. */
+    atomic_uint64_t zc_events;
     uint32_t zc_min_buffers OVS_GUARDED;            /* Buffers the guest must
                                                      * have posted for the VF
                                                      * queue to take them. */
 
-    /* Set by the relay when the guest's receive buffers no longer suit the
-     * VF queue's mode (zero copy met a buffer it cannot take, or the copy
-     * fallback's reason is gone); the netdev then reconfigures the port. */
-    atomic_bool zc_recheck;
+    /* When the relay last switched between zero copy and copy (see
+     * zc_switch() in vf-zc-relay.c), in msec, or 0.  Relay only, with
+     * 'lock' held. */
+    long long int zc_switched_at OVS_GUARDED;
 
     /* While the queue pair copies for a reason the guest may lift, the
      * relay looks at the guest's receive buffers again every
@@ -233,9 +252,14 @@ void vf_zc_qp_start_rings(struct vf_zc_qp *, int vid,
 void vf_zc_qp_pause(struct vf_zc_qp *);
 void vf_zc_qp_stop(struct vf_zc_qp *);
 void vf_zc_qp_resume(struct vf_zc_qp *);
+void vf_zc_qp_refresh_callfds(struct vf_zc_qp *);
 void vf_zc_qp_set_redirect(struct vf_zc_qp *, struct vf_zc_qp *to);
 void vf_zc_qp_set_zc(struct vf_zc_qp *, struct vf_zc_rxpool *, bool active,
                      enum vf_zc_fallback, uint32_t min_buffers);
+void vf_zc_qp_settle_zc(struct vf_zc_qp *);
+bool vf_zc_qp_zero_copy(const struct vf_zc_qp *, bool *settled);
+uint64_t vf_zc_qp_zc_events(const struct vf_zc_qp *);
+void vf_zc_qp_count_vf_queue_restart(struct vf_zc_qp *);
 uint32_t vf_zc_qp_peek(struct vf_zc_qp *, struct vf_zc_rxpool *,
                        enum vf_zc_fallback *);
 bool vf_zc_qp_check(struct vf_zc_qp *, struct ds *);

@@ -53,6 +53,7 @@ static const char *const fallback_names[VF_ZC_N_FALLBACKS] = {
     [VF_ZC_FALLBACK_PACKET] = "vf_packet_layout",
     [VF_ZC_FALLBACK_BYPASS_OFF] = "bypass_off",
     [VF_ZC_FALLBACK_REDIRECTED] = "redirected",
+    [VF_ZC_FALLBACK_SWITCHING] = "switching",
 };
 
 static const char *const fallback_reasons[VF_ZC_N_FALLBACKS] = {
@@ -71,6 +72,8 @@ static const char *const fallback_reasons[VF_ZC_N_FALLBACKS] = {
                                   "each packet before the guest may",
     [VF_ZC_FALLBACK_REDIRECTED] = "the guest has not enabled this VF "
                                   "queue's queue pair",
+    [VF_ZC_FALLBACK_SWITCHING] = "the VF still held host buffers from "
+                                 "before zero copy switched on",
 };
 
 /* Short name, for counters: "zero_copy_fallback_<name>". */
@@ -201,7 +204,9 @@ rxpool_ops_get_count(const struct rte_mempool *mp)
 {
     const struct vf_zc_rxpool *pool = mp->pool_data;
 
-    return pool->n_bound + (pool->vq ? pool->n_unbound : 0);
+    unsigned int n = pool->n_bound + (pool->vq ? pool->n_unbound : 0);
+
+    return pool->host_mp ? n + rte_mempool_avail_count(pool->host_mp) : n;
 }
 
 static struct rte_mempool_ops rxpool_ops = {
@@ -277,12 +282,57 @@ vf_zc_rxpool_destroy(struct vf_zc_rxpool *pool)
 {
     if (pool) {
         ovs_assert(!pool->vq);
+        /* rte_mempool_free() dequeues every object it frees: only the
+         * pool's own headers. */
+        pool->host_mp = NULL;
         rte_mempool_free(pool->mp);
         free(pool->hdrs);
         free(pool->unbound);
         free(pool->bound);
         free(pool);
     }
+}
+
+/* Gives back to the guest, unused, the guest buffers of the headers in the
+ * pool, and publishes them. */
+static void
+return_recycled(struct vf_zc_rxpool *pool)
+{
+    if (!pool->n_bound) {
+        return;
+    }
+    while (pool->n_bound) {
+        struct rte_mbuf *m = pool->bound[--pool->n_bound];
+
+        vf_zc_vring_push(pool->vq, rxbuf(m)->head, 0);
+        pool->returned++;
+        header_unbind(m);
+        pool->unbound[pool->n_unbound++] = m;
+    }
+    vf_zc_vring_publish(pool->vq);
+}
+
+/* Turns zero copy on or off for the attached pool: off, it binds no more
+ * guest buffers, and gives back those it holds, now and as they come back
+ * from the VF; the VF's ring refills from the host mempool.  The caller owns
+ * the pool (see "Threads" in vf-zc-rxpool.h). */
+void
+vf_zc_rxpool_set_zc(struct vf_zc_rxpool *pool, bool on)
+{
+    pool->zc_on = on;
+    if (!on && pool->vq) {
+        return_recycled(pool);
+    }
+}
+
+/* Makes 'mp' (or nothing, if NULL) the host mempool that backs the pool's
+ * VF queue whenever it does not bind guest buffers.  Every mbuf of the old
+ * one must have been released by the VF queue, or 'mp' must outlive them
+ * (vf-zc-mempool.h frees a mempool only once all its mbufs are back). */
+void
+vf_zc_rxpool_set_host_mp(struct vf_zc_rxpool *pool, struct rte_mempool *mp)
+{
+    pool->host_mp = mp;
 }
 
 /* Binds headers to the buffers the guest posts on 'vq', whose buffers are in
@@ -303,6 +353,7 @@ vf_zc_rxpool_attach(struct vf_zc_rxpool *pool, struct vf_zc_vring *vq,
     pool->vq = vq;
     pool->mem = mem;
     pool->hdr_len = hdr_len;
+    pool->zc_on = true;
     pool->fallback = -1;
 }
 
@@ -316,15 +367,7 @@ vf_zc_rxpool_detach(struct vf_zc_rxpool *pool)
     if (!pool->vq) {
         return;
     }
-    while (pool->n_bound) {
-        struct rte_mbuf *m = pool->bound[--pool->n_bound];
-
-        vf_zc_vring_push(pool->vq, rxbuf(m)->head, 0);
-        pool->returned++;
-        header_unbind(m);
-        pool->unbound[pool->n_unbound++] = m;
-    }
-    vf_zc_vring_publish(pool->vq);
+    return_recycled(pool);
     pool->lost += pool->taken - pool->returned;
     pool->returned = pool->taken;
     pool->vq = NULL;
@@ -407,31 +450,78 @@ bind_next(struct vf_zc_rxpool *pool, struct rte_mbuf **mp)
     return true;
 }
 
-/* Hands out 'n' headers bound to guest buffers, the ones recycled first, or
- * none: returns 0 or -ENOBUFS, as a mempool dequeue does. */
+/* Takes 'n' mbufs from the host mempool into 'mbufs', or none.  Returns
+ * true on success. */
+static bool
+get_host(struct vf_zc_rxpool *pool, struct rte_mbuf **mbufs, unsigned int n)
+{
+    if (!n) {
+        return true;
+    }
+    if (!pool->host_mp || rte_mempool_get_bulk(pool->host_mp, (void **) mbufs,
+                                               n)) {
+        return false;
+    }
+    pool->host_handouts += n;
+    return true;
+}
+
+/* Hands out 'n' mbufs, or none: returns 0 or -ENOBUFS, as a mempool dequeue
+ * does.  While zero copy is on, they are headers bound to guest buffers, the
+ * ones recycled first; a guest buffer that cannot be bound is replaced by a
+ * host mbuf, if there is a host mempool.  Otherwise they are host mbufs.  A
+ * guest that has posted too few buffers gets no host mbufs: the VF then has
+ * fewer buffers, as for any driver whose pool runs low. */
 int
 vf_zc_rxpool_get(struct vf_zc_rxpool *pool, struct rte_mbuf **mbufs,
                  unsigned int n)
 {
     unsigned int i = 0;
 
+    if (!pool->vq || !pool->zc_on) {
+        if (pool->vq) {
+            return_recycled(pool);
+        }
+        if (get_host(pool, mbufs, n)) {
+            return 0;
+        }
+        pool->get_failures++;
+        return -ENOBUFS;
+    }
+
     while (i < n && pool->n_bound) {
         mbufs[i++] = pool->bound[--pool->n_bound];
     }
-    while (i < n && pool->vq && pool->n_unbound
-           && bind_next(pool, &mbufs[i])) {
-        i++;
+    while (i < n && pool->n_unbound) {
+        if (bind_next(pool, &mbufs[i])) {
+            i++;
+        } else if (pool->fallback >= 0 && get_host(pool, &mbufs[i], 1)) {
+            /* The guest's next buffer is the copy path's, and so is the
+             * packet the VF will place here. */
+            i++;
+        } else {
+            break;
+        }
     }
     if (i < n) {
         /* All or nothing: keep the ones bound for the next request. */
         while (i > 0) {
-            pool->bound[pool->n_bound++] = mbufs[--i];
+            struct rte_mbuf *m = mbufs[--i];
+
+            if (m->pool == pool->mp) {
+                pool->bound[pool->n_bound++] = m;
+            } else {
+                rte_mempool_put(m->pool, m);
+                pool->host_handouts--;
+            }
         }
         pool->get_failures++;
         return -ENOBUFS;
     }
     for (i = 0; i < n; i++) {
-        rxbuf(mbufs[i])->in_pool = false;
+        if (mbufs[i]->pool == pool->mp) {
+            rxbuf(mbufs[i])->in_pool = false;
+        }
     }
     return 0;
 }
@@ -442,6 +532,8 @@ void
 vf_zc_rxpool_put(struct vf_zc_rxpool *pool, struct rte_mbuf *const *mbufs,
                  unsigned int n)
 {
+    bool publish = false;
+
     for (unsigned int i = 0; i < n; i++) {
         struct rte_mbuf *m = mbufs[i];
         struct vf_zc_rxbuf *b = rxbuf(m);
@@ -449,8 +541,15 @@ vf_zc_rxpool_put(struct vf_zc_rxpool *pool, struct rte_mbuf *const *mbufs,
         /* A header freed twice would overflow the stacks. */
         ovs_assert(!b->in_pool);
         b->in_pool = true;
-        if (b->guest && !b->delivered && pool->vq) {
+        if (b->guest && !b->delivered && pool->vq && pool->zc_on) {
             pool->bound[pool->n_bound++] = m;
+        } else if (b->guest && !b->delivered && pool->vq) {
+            /* Zero copy is off: the guest gets it back at once. */
+            vf_zc_vring_push(pool->vq, b->head, 0);
+            pool->returned++;
+            header_unbind(m);
+            pool->unbound[pool->n_unbound++] = m;
+            publish = true;
         } else {
             if (b->guest && !b->delivered) {
                 /* Detached while this buffer was out. */
@@ -459,6 +558,9 @@ vf_zc_rxpool_put(struct vf_zc_rxpool *pool, struct rte_mbuf *const *mbufs,
             header_unbind(m);
             pool->unbound[pool->n_unbound++] = m;
         }
+    }
+    if (publish) {
+        vf_zc_vring_publish(pool->vq);
     }
 }
 

@@ -41,15 +41,26 @@
  * never be written, so the VF queue is set up without scatter: a driver may
  * place a second segment at buf_addr (net_tap and net_pcap do).  Hence D
  * holds a whole frame.  A guest buffer smaller than H + D, or one a device
- * cannot reach, is never bound: the pool stops handing out mbufs and asks for
- * the copy path (vf_zc_rxpool_fallback()).
+ * cannot reach, is never bound: the pool records why ('fallback'), for its
+ * owner to move the queue to the copy path.
+ *
+ * The same pool also backs the VF queue in copy mode, so that a queue goes
+ * from one mode to the other without being set up again (which most drivers
+ * allow only while the whole port is stopped): given a host mempool
+ * (vf_zc_rxpool_set_host_mp()), the pool hands out that mempool's own mbufs
+ * while it does not bind (it is detached, or zero copy is off), and for a
+ * guest buffer it cannot bind, so that the VF never goes without a buffer
+ * for that.  Those mbufs belong to the host mempool, and go back to it when
+ * freed.  A switch takes effect as the driver refills its ring: the buffers
+ * it already holds stay as they are.
  *
  * Every descriptor the pool takes from the avail ring is returned through
  * the used ring exactly once: filled, by vf_zc_rxpool_deliver(), or unused
  * (length 0), by vf_zc_rxpool_detach(), for the buffers the pool still holds
- * when the queue stops.  An mbuf freed without delivery (a packet the relay
- * copied elsewhere, a driver releasing its ring) keeps its guest buffer and
- * is handed out again first.
+ * when the queue stops, or as soon as zero copy is off for those the pool
+ * holds then or gets back.  An mbuf freed without delivery (a packet the
+ * relay copied elsewhere, a driver releasing its ring) keeps its guest
+ * buffer and, while zero copy is on, is handed out again first.
  *
  * Threads
  * -------
@@ -89,6 +100,8 @@ enum vf_zc_fallback {
     VF_ZC_FALLBACK_REDIRECTED,      /* The VF queue's own queue pair is not
                                      * enabled: its packets go through
                                      * another's. */
+    VF_ZC_FALLBACK_SWITCHING,       /* A host buffer that the VF still held
+                                     * from before zero copy switched on. */
     VF_ZC_N_FALLBACKS
 };
 
@@ -106,6 +119,12 @@ struct vf_zc_rxpool {
     struct vf_zc_vring *vq;
     const struct vf_zc_guest_mem *mem;
     uint32_t hdr_len;           /* H above. */
+    bool zc_on;                 /* Binds guest buffers (while attached). */
+
+    /* Host buffers, for copy mode and for guest buffers it cannot bind, or
+     * NULL: then the pool hands out only guest buffers. */
+    struct rte_mempool *host_mp;
+    uint64_t host_handouts;     /* Host mbufs handed out. */
 
     /* Headers in the pool: two stacks. */
     struct rte_mbuf **unbound;  /* Bound to nothing. */
@@ -141,6 +160,8 @@ size_t vf_zc_rxpool_header_size(void);
 void vf_zc_rxpool_attach(struct vf_zc_rxpool *, struct vf_zc_vring *,
                          const struct vf_zc_guest_mem *, uint32_t hdr_len);
 void vf_zc_rxpool_detach(struct vf_zc_rxpool *);
+void vf_zc_rxpool_set_zc(struct vf_zc_rxpool *, bool on);
+void vf_zc_rxpool_set_host_mp(struct vf_zc_rxpool *, struct rte_mempool *);
 
 int vf_zc_rxpool_get(struct vf_zc_rxpool *, struct rte_mbuf **, unsigned n);
 void vf_zc_rxpool_put(struct vf_zc_rxpool *, struct rte_mbuf *const *,

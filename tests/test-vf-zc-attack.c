@@ -32,160 +32,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "ovstest.h"
 #include "util.h"
 #include "vf-zc-hostile-ring.h"
+#include "vf-zc-vhost-client.h"
 #include "vf-zc-vring.h"
 
-/* vhost-user messages (QEMU's docs/interop/vhost-user.rst). */
-enum {
-    VHOST_USER_GET_FEATURES = 1,
-    VHOST_USER_SET_FEATURES = 2,
-    VHOST_USER_SET_OWNER = 3,
-    VHOST_USER_SET_MEM_TABLE = 5,
-    VHOST_USER_SET_VRING_NUM = 8,
-    VHOST_USER_SET_VRING_ADDR = 9,
-    VHOST_USER_SET_VRING_BASE = 10,
-    VHOST_USER_SET_VRING_KICK = 12,
-    VHOST_USER_SET_VRING_CALL = 13,
-    VHOST_USER_GET_PROTOCOL_FEATURES = 15,
-    VHOST_USER_SET_PROTOCOL_FEATURES = 16,
-    VHOST_USER_SET_VRING_ENABLE = 18,
-};
-#define VHOST_USER_VERSION 1
-#define VHOST_USER_REPLY 4
-
 /* Features the attacker takes, where the device offers them. */
-#define ATTACK_FEATURES ((UINT64_C(1) << 15)        /* MRG_RXBUF. */  \
-                         | (UINT64_C(1) << 28)      /* INDIRECT_DESC. */ \
-                         | (UINT64_C(1) << 30)      /* PROTOCOL_FEATURES. */ \
-                         | (UINT64_C(1) << 32))     /* VERSION_1. */
-
-struct vhost_user_msg {
-    uint32_t request;
-    uint32_t flags;
-    uint32_t size;
-    union {
-        uint64_t u64;
-        struct {
-            uint32_t index;
-            uint32_t num;
-        } state;
-        struct {
-            uint32_t index;
-            uint32_t flags;
-            uint64_t desc;
-            uint64_t used;
-            uint64_t avail;
-            uint64_t log;
-        } addr;
-        struct {
-            uint32_t n_regions;
-            uint32_t padding;
-            struct {
-                uint64_t gpa;
-                uint64_t size;
-                uint64_t uaddr;
-                uint64_t mmap_offset;
-            } regions[1];
-        } mem;
-    } payload;
-} __attribute__((packed));
-
-#define MSG_HDR_SIZE offsetof(struct vhost_user_msg, payload)
-
-static void
-send_msg(int sock, uint32_t request, const void *payload, uint32_t size,
-         int fd)
-{
-    struct vhost_user_msg msg;
-    char control[CMSG_SPACE(sizeof fd)];
-    struct iovec iov;
-    struct msghdr mh;
-
-    memset(&msg, 0, sizeof msg);
-    msg.request = request;
-    msg.flags = VHOST_USER_VERSION;
-    msg.size = size;
-    if (size) {
-        memcpy(&msg.payload, payload, size);
-    }
-
-    iov.iov_base = &msg;
-    iov.iov_len = MSG_HDR_SIZE + size;
-    memset(&mh, 0, sizeof mh);
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    if (fd >= 0) {
-        struct cmsghdr *cmsg;
-
-        memset(control, 0, sizeof control);
-        mh.msg_control = control;
-        mh.msg_controllen = sizeof control;
-        cmsg = CMSG_FIRSTHDR(&mh);
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof fd);
-        memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-    }
-    if (sendmsg(sock, &mh, 0) != iov.iov_len) {
-        ovs_fatal(errno, "vhost-user request %"PRIu32" failed", request);
-    }
-}
-
-static uint64_t
-get_u64(int sock, uint32_t request)
-{
-    struct vhost_user_msg msg;
-
-    send_msg(sock, request, NULL, 0, -1);
-    if (read(sock, &msg, MSG_HDR_SIZE) != MSG_HDR_SIZE
-        || msg.request != request || !(msg.flags & VHOST_USER_REPLY)
-        || msg.size != sizeof msg.payload.u64
-        || read(sock, &msg.payload.u64, sizeof msg.payload.u64)
-           != sizeof msg.payload.u64) {
-        ovs_fatal(errno, "no reply to vhost-user request %"PRIu32, request);
-    }
-    return msg.payload.u64;
-}
-
-static void
-send_u64(int sock, uint32_t request, uint64_t value, int fd)
-{
-    send_msg(sock, request, &value, sizeof value, fd);
-}
-
-static void
-send_state(int sock, uint32_t request, uint32_t index, uint32_t num)
-{
-    struct { uint32_t index, num; } state = { index, num };
-
-    send_msg(sock, request, &state, sizeof state, -1);
-}
-
-static int
-connect_to(const char *path)
-{
-    struct sockaddr_un sun;
-    int sock = socket(AF_UNIX, SOCK_STREAM, 0);
-
-    if (sock < 0) {
-        ovs_fatal(errno, "socket");
-    }
-    memset(&sun, 0, sizeof sun);
-    sun.sun_family = AF_UNIX;
-    ovs_strlcpy(sun.sun_path, path, sizeof sun.sun_path);
-    if (connect(sock, (struct sockaddr *) &sun, sizeof sun)) {
-        ovs_fatal(errno, "%s: connect", path);
-    }
-    return sock;
-}
+#define ATTACK_FEATURES                                         \
+    ((UINT64_C(1) << VHOST_CLIENT_F_MRG_RXBUF)                  \
+     | (UINT64_C(1) << VHOST_CLIENT_F_INDIRECT_DESC)            \
+     | (UINT64_C(1) << VHOST_CLIENT_F_PROTOCOL_FEATURES)        \
+     | (UINT64_C(1) << VHOST_CLIENT_F_VERSION_1))
 
 static void
 attack(int argc, char *argv[])
@@ -194,7 +55,6 @@ attack(int argc, char *argv[])
     struct hostile_ring rings[2];
     enum hostile_attack kind;
     size_t ring_mem, total;
-    uint64_t features;
     uint8_t *mem;
     int sock, memfd;
 
@@ -221,43 +81,15 @@ attack(int argc, char *argv[])
                            kind, i == 0);
     }
 
-    sock = connect_to(argv[1]);
-    features = get_u64(sock, VHOST_USER_GET_FEATURES) & ATTACK_FEATURES;
-    if (features & (UINT64_C(1) << 30)) {
-        get_u64(sock, VHOST_USER_GET_PROTOCOL_FEATURES);
-        send_u64(sock, VHOST_USER_SET_PROTOCOL_FEATURES, 0, -1);
-    }
-    send_msg(sock, VHOST_USER_SET_OWNER, NULL, 0, -1);
-    send_u64(sock, VHOST_USER_SET_FEATURES, features, -1);
-
-    struct vhost_user_msg table;
-    memset(&table, 0, sizeof table);
-    table.payload.mem.n_regions = 1;
-    table.payload.mem.regions[0].gpa = 0;
-    table.payload.mem.regions[0].size = total;
-    table.payload.mem.regions[0].uaddr = (uintptr_t) mem;
-    table.payload.mem.regions[0].mmap_offset = 0;
-    send_msg(sock, VHOST_USER_SET_MEM_TABLE, &table.payload.mem,
-             sizeof table.payload.mem, memfd);
-
+    sock = vhost_client_connect(argv[1]);
+    vhost_client_negotiate(sock, ATTACK_FEATURES);
+    vhost_client_set_mem(sock, mem, total, memfd);
     for (uint32_t i = 0; i < 2; i++) {
-        struct hostile_ring *h = &rings[i];
-        struct vhost_user_msg addr;
-
-        send_state(sock, VHOST_USER_SET_VRING_NUM, i, size);
-        send_state(sock, VHOST_USER_SET_VRING_BASE, i, 0);
-        memset(&addr, 0, sizeof addr);
-        addr.payload.addr.index = i;
-        addr.payload.addr.desc = (uintptr_t) h->desc;
-        addr.payload.addr.used = (uintptr_t) h->used;
-        addr.payload.addr.avail = (uintptr_t) h->avail;
-        send_msg(sock, VHOST_USER_SET_VRING_ADDR, &addr.payload.addr,
-                 sizeof addr.payload.addr, -1);
-        send_u64(sock, VHOST_USER_SET_VRING_KICK, i, eventfd(0, 0));
-        send_u64(sock, VHOST_USER_SET_VRING_CALL, i, eventfd(0, 0));
+        vhost_client_set_vring(sock, i, size, rings[i].desc, rings[i].avail,
+                               rings[i].used);
     }
     for (uint32_t i = 0; i < 2; i++) {
-        send_state(sock, VHOST_USER_SET_VRING_ENABLE, i, 1);
+        vhost_client_send_state(sock, VHOST_USER_SET_VRING_ENABLE, i, 1);
     }
     printf("attacking: %s, rings of %"PRIu32"\n", hostile_attack_name(kind),
            size);

@@ -239,6 +239,61 @@ test_too_small(struct ovs_cmdl_context *ctx OVS_UNUSED)
     fixture_destroy(&f);
 }
 
+/* Zero copy switched off and on again in place, with the VF holding guest
+ * buffers: those in the pool go back to the guest at once, those the VF
+ * holds as they come back, and none is handed out meanwhile; switched on
+ * again, the pool binds new ones. */
+static void
+test_switch(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct rte_mbuf *m[4], *extra;
+    struct fixture f;
+
+    fixture_init(&f, 8);
+    for (uint16_t head = 0; head < 6; head++) {
+        post_head(&f.g, head, BUF_LEN);
+    }
+    ovs_assert(!vf_zc_rxpool_get(f.pool, m, 4));
+    /* The VF frees one undelivered (a driver releasing its ring): the pool
+     * keeps it, bound, for the next request. */
+    vf_zc_rxpool_put(f.pool, &m[3], 1);
+    ovs_assert(f.pool->n_bound == 1 && vf_zc_rxpool_held(f.pool) == 4);
+
+    vf_zc_rxpool_set_zc(f.pool, false);
+    ovs_assert(f.pool->n_bound == 0 && vf_zc_rxpool_held(f.pool) == 3);
+    ovs_assert(f.g.used->idx == 1);
+    printf("off: the buffer in the pool went back at once\n");
+
+    /* No host mempool: nothing to hand out; the ring is left alone. */
+    ovs_assert(vf_zc_rxpool_get(f.pool, &extra, 1) == -ENOBUFS);
+    ovs_assert(f.vq.last_avail_idx == 4);
+    printf("off: no guest buffer handed out\n");
+
+    /* One the VF held, delivered in place after the switch (a packet it
+     * had received already), and one it frees undelivered. */
+    m[0]->data_len = m[0]->pkt_len = 60;
+    ovs_assert(vf_zc_rxpool_deliver(f.pool, m[0], 0));
+    vf_zc_rxpool_put(f.pool, &m[0], 1);
+    vf_zc_rxpool_put(f.pool, &m[1], 1);
+    ovs_assert(f.pool->n_bound == 0 && vf_zc_rxpool_held(f.pool) == 1);
+    ovs_assert(f.g.used->idx == 3);
+    check_pool(&f);
+    printf("off: the VF's go back as it frees them\n");
+
+    vf_zc_rxpool_set_zc(f.pool, true);
+    ovs_assert(!vf_zc_rxpool_get(f.pool, &extra, 1));
+    ovs_assert(f.vq.last_avail_idx == 5);
+    printf("on again: binds the next buffer\n");
+
+    vf_zc_rxpool_put(f.pool, &m[2], 1);
+    vf_zc_rxpool_put(f.pool, &extra, 1);
+    vf_zc_rxpool_detach(f.pool);
+    ovs_assert(!f.pool->lost && !vf_zc_rxpool_held(f.pool));
+    ovs_assert(f.g.used->idx == 5);
+    printf("detached: every descriptor returned once\n");
+    fixture_destroy(&f);
+}
+
 /* Every descriptor taken is returned exactly once, however the buffers go
  * (delivered, dropped and recycled, held by the VF) and however often the
  * queue stops and starts again. */
@@ -405,6 +460,7 @@ static const struct ovs_cmdl_command commands[] = {
     { "bind", NULL, 0, 0, test_bind, OVS_RO },
     { "work-bound", NULL, 1, INT_MAX, test_work_bound, OVS_RO },
     { "too-small", NULL, 0, 0, test_too_small, OVS_RO },
+    { "switch", NULL, 0, 0, test_switch, OVS_RO },
     { "exactly-once", NULL, 0, 0, test_exactly_once, OVS_RO },
     { NULL, NULL, 0, 0, NULL, OVS_RO },
 };

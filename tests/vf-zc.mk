@@ -13,13 +13,16 @@ SYSTEM_DPDK_TESTSUITE_AT += \
 
 tests_ovstest_SOURCES += \
 	tests/test-vf-zc-attack.c \
+	tests/test-vf-zc-frontend.c \
 	tests/test-vf-zc-options.c \
 	tests/test-vf-zc-vring.c \
 	tests/test-vf-zc-work-bound.c \
 	tests/vf-zc-hostile-ring.c \
 	tests/vf-zc-hostile-ring.h \
 	tests/vf-zc-sim-guest.c \
-	tests/vf-zc-sim-guest.h
+	tests/vf-zc-sim-guest.h \
+	tests/vf-zc-vhost-client.c \
+	tests/vf-zc-vhost-client.h
 
 # The zero-copy pool works on DPDK's mbufs, but needs no EAL.
 if DPDK_NETDEV

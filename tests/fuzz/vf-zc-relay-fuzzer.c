@@ -22,7 +22,8 @@
  * filled from the input and written again between rounds.  The VF is a
  * fake DPDK device of this file, installed in ethdev's fast-path table:
  * its receive queue holds mbufs from whatever pool the queue was set up
- * with (the host pool, or the zero-copy pool bound to the guest's buffers),
+ * with (the host pool, or the zero-copy pool, which hands out the guest's
+ * buffers or, while it cannot or zero copy is off, the host pool's),
  * writes each packet into its mbuf as a NIC would, and refills as drivers
  * do; its transmit queue takes or refuses what it is given.  The input then
  * drives rounds of the relay, pipeline output, the VF's traffic, the
@@ -279,6 +280,9 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
     if (b->zc) {
         vf_zc_rxpool_attach(b->pool, &b->qp.rxq, &b->map,
                             b->qp.hdr_len);
+        /* Host buffers in place of guest buffers it cannot bind, and while
+         * the relay switches zero copy off. */
+        vf_zc_rxpool_set_host_mp(b->pool, host_mp);
         rxq.mp = b->pool->mp;
     } else {
         rxq.mp = host_mp;

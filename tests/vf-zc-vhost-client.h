@@ -1,0 +1,65 @@
+/*
+ * Copyright (c) 2026 The vf-zc authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef VF_ZC_VHOST_CLIENT_H
+#define VF_ZC_VHOST_CLIENT_H 1
+
+/* The frontend side of vhost-user (QEMU's docs/interop/vhost-user.rst), as
+ * little of it as vf-zc's own test frontends need: they connect to a vf-zc
+ * port's socket as a VM's virtio-net device would, with guest memory of
+ * their own (one memfd region at guest-physical address 0), and set rings
+ * up in it.  Every failure is fatal: these are test programs. */
+
+#include <stdint.h>
+
+enum {
+    VHOST_USER_GET_FEATURES = 1,
+    VHOST_USER_SET_FEATURES = 2,
+    VHOST_USER_SET_OWNER = 3,
+    VHOST_USER_SET_MEM_TABLE = 5,
+    VHOST_USER_SET_VRING_NUM = 8,
+    VHOST_USER_SET_VRING_ADDR = 9,
+    VHOST_USER_SET_VRING_BASE = 10,
+    VHOST_USER_SET_VRING_KICK = 12,
+    VHOST_USER_SET_VRING_CALL = 13,
+    VHOST_USER_GET_PROTOCOL_FEATURES = 15,
+    VHOST_USER_SET_PROTOCOL_FEATURES = 16,
+    VHOST_USER_SET_VRING_ENABLE = 18,
+};
+
+/* Feature bits the frontends use. */
+#define VHOST_CLIENT_F_MRG_RXBUF 15
+#define VHOST_CLIENT_F_MQ 22
+#define VHOST_CLIENT_F_INDIRECT_DESC 28
+#define VHOST_CLIENT_F_PROTOCOL_FEATURES 30
+#define VHOST_CLIENT_F_VERSION_1 32
+
+int vhost_client_connect(const char *path);
+uint64_t vhost_client_get_u64(int sock, uint32_t request);
+void vhost_client_send(int sock, uint32_t request, const void *payload,
+                       uint32_t size, int fd);
+void vhost_client_send_u64(int sock, uint32_t request, uint64_t value,
+                           int fd);
+void vhost_client_send_state(int sock, uint32_t request, uint32_t index,
+                             uint32_t num);
+
+uint64_t vhost_client_negotiate(int sock, uint64_t wanted);
+void vhost_client_set_mem(int sock, void *mem, uint64_t size, int memfd);
+void vhost_client_set_vring(int sock, uint32_t index, uint32_t size,
+                            const void *desc, const void *avail,
+                            const void *used);
+
+#endif /* vf-zc-vhost-client.h */
