@@ -19,11 +19,16 @@ lib_libopenvswitch_la_SOURCES += \
 if DPDK_NETDEV
 lib_libopenvswitch_la_SOURCES += \
 	lib/netdev-vf-zc.c \
+	lib/netdev-vf-zc-private.h \
 	lib/vf-zc-mempool.c \
 	lib/vf-zc-mempool.h \
 	lib/vf-zc-relay.c \
 	lib/vf-zc-relay.h \
 	lib/vf-zc-rxpool.c \
 	lib/vf-zc-rxpool.h \
-	lib/vf-zc-spinlock.h
+	lib/vf-zc-spinlock.h \
+	lib/vf-zc-unixctl.c \
+	lib/vf-zc-vf.c \
+	lib/vf-zc-vhost.c \
+	lib/vf-zc-zero-copy.c
 endif
