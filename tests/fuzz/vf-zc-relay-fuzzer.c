@@ -287,7 +287,9 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
     } else {
         rxq.mp = host_mp;
     }
-    vf_zc_qp_set_zc(&b->qp, b->pool, b->zc, VF_ZC_FALLBACK_FEW_BUFFERS, 1);
+    /* The VF queue's pool, in zero copy; in copy, the host pool alone. */
+    vf_zc_qp_set_zc(&b->qp, b->zc ? b->pool : NULL, b->zc,
+                    VF_ZC_FALLBACK_FEW_BUFFERS, 1);
     fake_refill(&rxq);
     vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp, true);
 }
