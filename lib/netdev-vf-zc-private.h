@@ -214,8 +214,8 @@ struct netdev_vf_zc {
     bool vf_restart_logged OVS_GUARDED;
 
     /* The queue pairs' 'zc_events' when the status was last refreshed.
-     * Main thread. */
-    uint64_t zc_events_seen OVS_GUARDED;
+     * Main thread only, with 'vf_zc_mutex' held (netdev_vf_zc_run()). */
+    uint64_t zc_events_seen OVS_GUARDED_BY(vf_zc_mutex);
     bool zc_dma_mapped OVS_GUARDED;     /* 'guest_mem' is DMA-mapped for the
                                          * VF's device. */
 };

@@ -1086,12 +1086,12 @@ netdev_vf_zc_run(const struct netdev_class *netdev_class OVS_UNUSED)
         for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
             events += vf_zc_qp_zc_events(&dev->qps[q]);
         }
-        ovs_mutex_lock(&dev->mutex);
+        /* No port mutex: the vhost-events thread may hold it for as long
+         * as a VF restart takes. */
         if (events != dev->zc_events_seen) {
             dev->zc_events_seen = events;
             netdev_change_seq_changed(&dev->up);
         }
-        ovs_mutex_unlock(&dev->mutex);
     }
     ovs_mutex_unlock(&vf_zc_mutex);
     vf_zc_mempool_sweep();

@@ -676,15 +676,6 @@ zc_hold_step(struct vf_zc_qp *qp)
     }
 }
 
-/* Receives a burst from the VF queue of 'qp' into 'pkts'. */
-static uint16_t
-vf_rx_burst(struct vf_zc_qp *qp, struct rte_mbuf **pkts)
-    OVS_REQUIRES(qp->lock)
-{
-    return rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts,
-                            NETDEV_MAX_BURST);
-}
-
 /* VF receive queue of 'qp', whose guest rings are stopped -> the guest
  * receive ring of the queue pair it redirects to, by copy.  That queue pair
  * is relayed by another PMD thread, perhaps: if its lock is busy, the VF
@@ -706,7 +697,7 @@ relay_vf_to_redirect(struct vf_zc_qp *qp)
         vf_zc_spin_unlock(&to->lock);
         return 0;
     }
-    n = vf_rx_burst(qp, pkts);
+    n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
     if (n) {
         memset(&tally, 0, sizeof tally);
         /* A round of work on 'to''s ring of its own, with its own budget. */
@@ -748,7 +739,7 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
     if (!qp->guest_ready && qp->rx_redirect) {
         return relay_vf_to_redirect(qp);
     }
-    n = vf_rx_burst(qp, pkts);
+    n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
     if (!n) {
         if (qp->guest_ready) {
             zc_maybe_recheck(qp, false);

@@ -293,6 +293,17 @@ vf_zc_rxpool_destroy(struct vf_zc_rxpool *pool)
     }
 }
 
+/* Gives the guest buffer of header 'm' back to the guest unused (not yet
+ * published), and puts 'm' in the pool, unbound. */
+static void
+return_unused(struct vf_zc_rxpool *pool, struct rte_mbuf *m)
+{
+    vf_zc_vring_push(pool->vq, rxbuf(m)->head, 0);
+    pool->returned++;
+    header_unbind(m);
+    pool->unbound[pool->n_unbound++] = m;
+}
+
 /* Gives back to the guest, unused, the guest buffers of the headers in the
  * pool, and publishes them. */
 static void
@@ -302,12 +313,7 @@ return_recycled(struct vf_zc_rxpool *pool)
         return;
     }
     while (pool->n_bound) {
-        struct rte_mbuf *m = pool->bound[--pool->n_bound];
-
-        vf_zc_vring_push(pool->vq, rxbuf(m)->head, 0);
-        pool->returned++;
-        header_unbind(m);
-        pool->unbound[pool->n_unbound++] = m;
+        return_unused(pool, pool->bound[--pool->n_bound]);
     }
     vf_zc_vring_publish(pool->vq);
 }
@@ -545,10 +551,7 @@ vf_zc_rxpool_put(struct vf_zc_rxpool *pool, struct rte_mbuf *const *mbufs,
             pool->bound[pool->n_bound++] = m;
         } else if (b->guest && !b->delivered && pool->vq) {
             /* Zero copy is off: the guest gets it back at once. */
-            vf_zc_vring_push(pool->vq, b->head, 0);
-            pool->returned++;
-            header_unbind(m);
-            pool->unbound[pool->n_unbound++] = m;
+            return_unused(pool, m);
             publish = true;
         } else {
             if (b->guest && !b->delivered) {

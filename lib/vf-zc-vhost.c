@@ -222,7 +222,10 @@ vf_zc_vhost_msg_scope(const void *msg, int *vring)
     case 9:     /* VHOST_USER_SET_VRING_ADDR */
     case 10:    /* VHOST_USER_SET_VRING_BASE */
     case 11:    /* VHOST_USER_GET_VRING_BASE */
-        *vring = index;
+        /* The frontend's value, not yet checked by the library: any index
+         * beyond the vrings vf-zc relays concerns none of its queue pairs
+         * (the caller ignores it). */
+        *vring = MIN(index, VF_ZC_MAX_VRINGS);
         return VF_ZC_MSG_RING;
     case 12:    /* VHOST_USER_SET_VRING_KICK */
     case 13:    /* VHOST_USER_SET_VRING_CALL */
@@ -253,7 +256,8 @@ vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
         return;
     }
     qp = vring >= 0 ? vring / 2 : 0;
-    if (scope != VF_ZC_MSG_DEVICE && qp >= VF_ZC_MAX_QUEUE_PAIRS) {
+    if (scope != VF_ZC_MSG_DEVICE
+        && (vring < 0 || qp >= VF_ZC_MAX_QUEUE_PAIRS)) {
         /* Beyond the queue pairs vf-zc relays. */
         return;
     }

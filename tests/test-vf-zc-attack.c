@@ -28,11 +28,9 @@
 
 #include <config.h>
 #undef NDEBUG
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ovstest.h"
@@ -66,14 +64,7 @@ attack(int argc, char *argv[])
     }
     ring_mem = ROUND_UP(hostile_ring_mem_size(size), 4096);
     total = 2 * ring_mem;
-    memfd = memfd_create("vf-zc-attack", 0);
-    if (memfd < 0 || ftruncate(memfd, total)) {
-        ovs_fatal(errno, "guest memory");
-    }
-    mem = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-    if (mem == MAP_FAILED) {
-        ovs_fatal(errno, "mmap");
-    }
+    mem = vhost_client_alloc_mem("vf-zc-attack", total, &memfd);
     /* Ring 0 is the device's receive ring (it writes the buffers), ring 1
      * its transmit ring.  Guest-physical addresses start at 0. */
     for (int i = 0; i < 2; i++) {

@@ -46,12 +46,10 @@
 
 #include <config.h>
 #undef NDEBUG
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ovstest.h"
@@ -215,14 +213,7 @@ frontend(char *argv[])
         ovs_fatal(0, "%s: unknown mode", mode);
     }
 
-    memfd = memfd_create("vf-zc-frontend", 0);
-    if (memfd < 0 || ftruncate(memfd, total)) {
-        ovs_fatal(errno, "guest memory");
-    }
-    mem = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-    if (mem == MAP_FAILED) {
-        ovs_fatal(errno, "mmap");
-    }
+    mem = vhost_client_alloc_mem("vf-zc-frontend", total, &memfd);
     for (int i = 0; i < 2 * N_QPS; i++) {
         struct ring *r = &rings[i];
         size_t base = i * (RING_MEM + RING_SIZE * BUF_SIZE);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -172,6 +173,25 @@ vhost_client_negotiate(int sock, uint64_t wanted)
     vhost_client_send(sock, VHOST_USER_SET_OWNER, NULL, 0, -1);
     vhost_client_send_u64(sock, VHOST_USER_SET_FEATURES, features, -1);
     return features;
+}
+
+/* Returns 'size' bytes of shared memory, mapped in this process, for a
+ * guest's memory, and in '*memfdp' the memfd (named 'name') behind them. */
+void *
+vhost_client_alloc_mem(const char *name, size_t size, int *memfdp)
+{
+    int memfd = memfd_create(name, 0);
+    void *mem;
+
+    if (memfd < 0 || ftruncate(memfd, size)) {
+        ovs_fatal(errno, "guest memory");
+    }
+    mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+    if (mem == MAP_FAILED) {
+        ovs_fatal(errno, "mmap");
+    }
+    *memfdp = memfd;
+    return mem;
 }
 
 /* Announces the guest's memory: 'size' bytes at 'mem' in this process, from

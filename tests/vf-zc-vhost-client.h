@@ -23,6 +23,7 @@
  * their own (one memfd region at guest-physical address 0), and set rings
  * up in it.  Every failure is fatal: these are test programs. */
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum {
@@ -56,6 +57,7 @@ void vhost_client_send_u64(int sock, uint32_t request, uint64_t value,
 void vhost_client_send_state(int sock, uint32_t request, uint32_t index,
                              uint32_t num);
 
+void *vhost_client_alloc_mem(const char *name, size_t size, int *memfdp);
 uint64_t vhost_client_negotiate(int sock, uint64_t wanted);
 void vhost_client_set_mem(int sock, void *mem, uint64_t size, int memfd);
 void vhost_client_set_vring(int sock, uint32_t index, uint32_t size,
