@@ -306,8 +306,8 @@ vf_zc_qp_set_redirect(struct vf_zc_qp *qp, struct vf_zc_qp *to)
 }
 
 /* Tells the queue pair that its VF queue takes its buffers from 'pool'
- * (which the caller attached to this queue pair's receive ring), or, if
- * 'pool' is null, from a host mempool only.  With 'active', the VF queue's
+ * (attached to this queue pair's receive ring here, if the caller has not
+ * already), or, if 'pool' is null, from a host mempool only.  With 'active', the VF queue's
  * packets reach the guest in place; otherwise by copy, for reason
  * 'fallback', and if 'pool' is nonnull, the relay itself switches to zero
  * copy once the guest has posted 'min_buffers' buffers that fit it (and
