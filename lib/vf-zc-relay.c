@@ -608,8 +608,11 @@ zc_look(struct vf_zc_qp *qp)
         return true;
     }
     /* Say why now, e.g. the buffers the guest posted since are too small
-     * rather than too few. */
-    qp->zc_fallback = why;
+     * rather than too few: the port's status shows the reason. */
+    if (qp->zc_fallback != why) {
+        qp->zc_fallback = why;
+        stat_add(&qp->zc_events, 1);
+    }
     return false;
 }
 

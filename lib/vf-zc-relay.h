@@ -196,9 +196,9 @@ struct vf_zc_qp {
      * control threads write it with 'lock' held; any thread reads it. */
     atomic_bool zc_settled;
 
-    /* Changes of zero copy the relay made by itself (switches, settling):
-     * the netdev polls it to refresh the port's status.  Written by the
-     * relay, read by any thread. */
+    /* Changes of zero copy the relay made by itself (switches, settling, a
+     * new reason to copy): the netdev polls it to refresh the port's
+     * status.  Written by the relay, read by any thread. */
     atomic_uint64_t zc_events;
     uint32_t zc_min_buffers OVS_GUARDED;            /* Buffers the guest must
                                                      * have posted for the VF

@@ -7,9 +7,13 @@
 
 TESTSUITE_AT += tests/vf-zc.at
 
+# Builds the QEMU guests' root at test time (tests/system-vf-zc-qemu.at).
+EXTRA_DIST += tests/vf-zc-guest-initramfs
+
 SYSTEM_DPDK_TESTSUITE_AT += \
 	tests/system-vf-zc-macros.at \
-	tests/system-vf-zc.at
+	tests/system-vf-zc.at \
+	tests/system-vf-zc-qemu.at
 
 tests_ovstest_SOURCES += \
 	tests/test-vf-zc-attack.c \

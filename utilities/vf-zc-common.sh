@@ -13,6 +13,10 @@ VF_ZC_PACKAGES="
     iproute2 iputils-ping kmod procps ethtool util-linux netcat-openbsd
 "
 
+# What only the tests need: the Linux guests of tests/system-vf-zc-qemu.at
+# (QEMU, the kernel they boot, and busybox for their root).
+VF_ZC_TEST_PACKAGES="qemu-system-x86 linux-image-amd64 busybox-static"
+
 # 2 MB hugepages to reserve (4 GB): ovs-vswitchd, two testpmd guests, and
 # the memory of a guest killed by a test that the next one reclaims.
 VF_ZC_HUGEPAGES=${VF_ZC_HUGEPAGES:-2048}
@@ -29,12 +33,13 @@ vf_zc_require_root () {
     fi
 }
 
-# Installs the packages that are missing, with apt-get.
+# Installs those of VF_ZC_PACKAGES, and of the packages given as arguments,
+# that are missing, with apt-get.
 vf_zc_install_deps () {
     local missing=
     local pkg
 
-    for pkg in $VF_ZC_PACKAGES; do
+    for pkg in $VF_ZC_PACKAGES "$@"; do
         if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null \
                 | grep -q 'install ok installed'; then
             missing="$missing $pkg"
