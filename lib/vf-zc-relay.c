@@ -238,10 +238,11 @@ vf_zc_qp_pause(struct vf_zc_qp *qp)
     vf_zc_spin_unlock(&qp->lock);
 }
 
-/* Stops relaying with the guest's vrings, as vf_zc_qp_pause() does, and tells
+/* Stops relaying with the guest's vrings, as vf_zc_qp_pause() does, tells
  * the vhost library where each ring stopped, so that the guest, or a
- * reconnecting one, resumes there.  Zero copy must have been ended
- * (vf_zc_qp_set_zc() with a null pool) first.  Control threads. */
+ * reconnecting one, resumes there, and interrupts the guest once more on
+ * each ring.  Zero copy must have been ended (vf_zc_qp_set_zc() with a null
+ * pool) first.  Control threads. */
 void
 vf_zc_qp_stop(struct vf_zc_qp *qp)
 {
@@ -257,6 +258,18 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
             rte_vhost_set_vring_base(qp->vid, 2 * qp->qid + 1,
                                      qp->txq.last_avail_idx,
                                      qp->txq.last_used_idx);
+        }
+        /* A last interrupt on each ring, whatever the guest's event index
+         * asks for.  A guest that stops using this queue pair (Linux, after
+         * "ethtool -L" to fewer queue pairs) may never look at its used
+         * rings again without one, and a transmit buffer it never reaps
+         * holds its TCP flow back for good: TCP does not send a packet
+         * again while the driver still has it. */
+        if (qp->rx_callfd >= 0) {
+            eventfd_write(qp->rx_callfd, 1);
+        }
+        if (qp->tx_callfd >= 0) {
+            eventfd_write(qp->tx_callfd, 1);
         }
         qp->rx_callfd = qp->tx_callfd = -1;
         qp->vid = -1;
@@ -307,10 +320,10 @@ vf_zc_qp_set_redirect(struct vf_zc_qp *qp, struct vf_zc_qp *to)
 
 /* Tells the queue pair that its VF queue takes its buffers from 'pool'
  * (attached to this queue pair's receive ring here, if the caller has not
- * already), or, if 'pool' is null, from a host mempool only.  With 'active', the VF queue's
- * packets reach the guest in place; otherwise by copy, for reason
- * 'fallback', and if 'pool' is nonnull, the relay itself switches to zero
- * copy once the guest has posted 'min_buffers' buffers that fit it (and
+ * already), or, if 'pool' is null, from a host mempool only.  With 'active',
+ * the VF queue's packets reach the guest in place; otherwise by copy, for
+ * reason 'fallback', and if 'pool' is nonnull, the relay itself switches to
+ * zero copy once the guest has posted 'min_buffers' buffers that fit it (and
  * back, if it meets one that does not), at most once a second.  Control
  * threads. */
 void

@@ -46,10 +46,11 @@
  * for another thread, nor for a guest.  A control thread that starts or
  * stops the queue pair takes it, and so waits at most for one round of the
  * relay, whose work the rings' budgets bound (VF_ZC_VRING_ROUND_BUDGET
- * descriptors each: a round reads no more, whatever the guest writes).  Control threads that only
- * report (status, vf-zc/show, vf-zc/check) never wait behind a PMD thread:
- * they read the counters with no lock, and try 'lock' for the rest a few
- * times, sleeping in between, and say so when they could not take it.
+ * descriptors each: a round reads no more, whatever the guest writes).
+ * Control threads that only report (status, vf-zc/show, vf-zc/check) never
+ * wait behind a PMD thread: they read the counters with no lock, and try
+ * 'lock' for the rest a few times, sleeping in between, and say so when they
+ * could not take it.
  * Once vf_zc_qp_stop() returns, nothing touches the guest's rings or memory
  * until the next vf_zc_qp_start(). */
 

@@ -56,13 +56,14 @@ COVERAGE_DEFINE(vf_zc_vf_queue_restart);
 /* Zero-copy receive.
  *
  * A VF queue whose queue pair relays with the guest is set up with a
- * zero-copy pool (vf-zc-rxpool.h) when zero copy is allowed and the guest's
- * buffers suit it, or may come to (they are too few or too small yet), and
- * keeps that pool from then on: the pool hands out the guest's buffers while
- * zero copy is on, and the copy path's ('vf_mp') otherwise, so that the
- * relay switches between the two in place, by itself (vf-zc-relay.h).  Setting a queue up with its pool the
- * first time, or again for a guest ring of another size, needs the VF
- * stopped on most drivers: both directions pause for a moment.
+ * zero-copy pool (vf-zc-rxpool.h) when its queue pair first starts, if zero
+ * copy is allowed and the guest's buffers suit it, or may come to (they are
+ * too few or too small yet), and keeps that pool from then on: the pool
+ * hands out the guest's buffers while zero copy is on, and the copy path's
+ * ('vf_mp') otherwise, so that the relay switches between the two in place,
+ * by itself (vf-zc-relay.h).  Setting a queue up with its pool the first
+ * time, or again for a guest ring of another size, needs the VF stopped on
+ * most drivers: both directions pause for a moment.
  *
  * Only taking the guest's buffers back from the VF, before the guest's
  * rings stop or its memory changes (invariant 1 in the design), may need

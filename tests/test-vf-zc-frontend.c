@@ -32,11 +32,20 @@
  *   - "late N": posts only 16 receive buffers on each ring, fewer than a
  *     VF queue needs for zero copy, and the rest once N pings have arrived,
  *     as a guest that fills its rings late does: the port then switches to
- *     zero copy under traffic.
+ *     zero copy under traffic; or
+ *
+ *   - "stop N": with interrupts off on its second queue pair's transmit
+ *     ring (VRING_AVAIL_F_NO_INTERRUPT, as Linux has while it polls), sends
+ *     N frames there, waits until the device has used them all, then
+ *     disables that queue pair, as Linux does after "ethtool -L" to fewer
+ *     queue pairs, and says whether an interrupt came on that ring within
+ *     5 s: "interrupt after stop: yes" or "no".  Without one, a guest never
+ *     reaps those buffers.
  *
  * ovstest test-vf-zc-frontend SOCKET churn N
  * ovstest test-vf-zc-frontend SOCKET alternate SECONDS
  * ovstest test-vf-zc-frontend SOCKET late N
+ * ovstest test-vf-zc-frontend SOCKET stop N
  *
  * It prints "ready" once its rings are set up, then every 100 ms a line
  * "received P packets, I icmp echo requests, B bad, step S", and "done"
@@ -190,6 +199,69 @@ receive(struct ring *r, uint32_t len)
     publish(r);
 }
 
+/* Returns true if eventfd 'fd' (nonblocking) has been written since it was
+ * last read, and reads it. */
+static bool
+eventfd_fired(int fd)
+{
+    eventfd_t value;
+
+    return !eventfd_read(fd, &value);
+}
+
+/* The "stop N" mode on the transmit ring 'r' (vring 3) of the second queue
+ * pair, whose call eventfd is 'callfd'. */
+static void
+stop_test(int sock, struct ring *r, uint8_t *bufs, uint64_t bufs_gpa,
+          int n, int callfd)
+{
+    static const uint8_t frame[60] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff,     /* Broadcast. */
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x02,
+        0x88, 0xb5,                             /* Local experimental. */
+    };
+    long long int deadline;
+
+    ovs_assert(n > 0 && n < RING_SIZE);
+    r->avail->flags = VF_ZC_VRING_AVAIL_F_NO_INTERRUPT;
+    for (uint16_t id = 0; id < n; id++) {
+        uint8_t *buf = bufs + (size_t) id * BUF_SIZE;
+
+        memset(buf, 0, HDR_LEN);
+        memcpy(buf + HDR_LEN, frame, sizeof frame);
+        r->desc[id].addr = bufs_gpa + (uint64_t) id * BUF_SIZE;
+        r->desc[id].len = HDR_LEN + sizeof frame;
+        r->desc[id].flags = 0;
+        r->desc[id].next = 0;
+        r->avail->ring[r->avail_idx % RING_SIZE] = id;
+        r->avail_idx++;
+    }
+    publish(r);
+
+    deadline = time_msec() + 10000;
+    while (__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) != r->avail_idx) {
+        if (time_msec() > deadline) {
+            ovs_fatal(0, "the device used %"PRIu16" of %d frames",
+                      r->used->idx, n);
+        }
+        usleep(1000);
+    }
+    printf("sent %d frames, interrupts meanwhile: %s\n", n,
+           eventfd_fired(callfd) ? "yes" : "no");
+
+    for (int i = 2; i < 4; i++) {
+        vhost_client_send_state(sock, VHOST_USER_SET_VRING_ENABLE, i, 0);
+    }
+    deadline = time_msec() + 5000;
+    while (!eventfd_fired(callfd) && time_msec() < deadline) {
+        usleep(1000);
+    }
+    printf("interrupt after stop: %s\n",
+           time_msec() < deadline ? "yes" : "no");
+    printf("done\n");
+    fflush(stdout);
+}
+
 static void
 frontend(char *argv[])
 {
@@ -199,7 +271,7 @@ frontend(char *argv[])
     long long int next_step, next_report;
     uint32_t len = BUF_SIZE;
     long long int step = 0;
-    bool churn = false, late = false;
+    bool churn = false, late = false, stop = false;
     uint8_t *mem;
     int sock, memfd;
 
@@ -209,6 +281,8 @@ frontend(char *argv[])
         steps *= 10;            /* 100-ms steps. */
     } else if (!strcmp(mode, "late")) {
         late = true;
+    } else if (!strcmp(mode, "stop")) {
+        stop = true;
     } else {
         ovs_fatal(0, "%s: unknown mode", mode);
     }
@@ -246,6 +320,16 @@ frontend(char *argv[])
     printf("ready\n");
     fflush(stdout);
 
+    if (stop) {
+        /* An eventfd of its own for vring 3 (the device closes the old). */
+        int callfd = eventfd(0, EFD_NONBLOCK);
+        size_t base = 3 * (RING_MEM + RING_SIZE * BUF_SIZE);
+
+        vhost_client_send_u64(sock, VHOST_USER_SET_VRING_CALL, 3, callfd);
+        stop_test(sock, &rings[3], mem + base + RING_MEM, base + RING_MEM,
+                  steps, callfd);
+    }
+
     next_step = next_report = time_msec();
     for (;;) {
         long long int now = time_msec();
@@ -263,7 +347,7 @@ frontend(char *argv[])
             }
             printf("done\n");
         }
-        if (!late && step < steps && now >= next_step
+        if (!late && !stop && step < steps && now >= next_step
             && (!churn || n_icmp >= CHURN_AFTER)) {
             next_step = now + (churn ? 20 : 100);
             step++;
@@ -304,8 +388,8 @@ test_vf_zc_frontend_main(int argc, char *argv[])
 {
     set_program_name(argv[0]);
     if (argc != 4) {
-        ovs_fatal(0, "usage: %s SOCKET churn N | SOCKET alternate SECONDS",
-                  argv[0]);
+        ovs_fatal(0, "usage: %s SOCKET churn N | SOCKET alternate SECONDS "
+                  "| SOCKET late N | SOCKET stop N", argv[0]);
     }
     frontend(argv);
 }
