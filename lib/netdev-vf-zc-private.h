@@ -155,9 +155,9 @@ struct netdev_vf_zc {
     int vid OVS_GUARDED;                /* vhost device id, -1 if none. */
     uint64_t guest_features OVS_GUARDED;
     unsigned long *enabled_vrings OVS_GUARDED;  /* VF_ZC_MAX_VRINGS bits. */
-    unsigned long *started_qps OVS_GUARDED;     /* Queue pairs whose rings
-                                                 * are started, one bit
-                                                 * each. */
+    unsigned long *started_qps OVS_GUARDED;     /* Queue pairs relaying
+                                                 * with the guest's rings,
+                                                 * one bit each. */
     int msg_vring OVS_GUARDED;          /* The vring of the vhost-user message
                                          * being handled that only changes
                                          * its notifications, or -1. */
@@ -177,6 +177,11 @@ struct netdev_vf_zc {
     atomic_int n_guest_qps;             /* All queue pairs started with the
                                          * guest, including guest-only ones
                                          * beyond the VF's queues. */
+    atomic_int n_ring_qps;              /* Those, and the ones after them
+                                         * that the guest has disabled but
+                                         * whose rings still run, to discard
+                                         * what the guest sends there (see
+                                         * vf_zc_qp_disable()). */
 
     /* The guest's memory as the started queue pairs use it.  Rebuilt only
      * while every queue pair is stopped. */
@@ -222,6 +227,8 @@ struct netdev_vf_zc {
 
 /* netdev-vf-zc.c. */
 void vf_zc_stop_queue_pairs(struct netdev_vf_zc *dev, int first)
+    OVS_REQUIRES(dev->mutex);
+void vf_zc_disable_queue_pairs(struct netdev_vf_zc *dev, int first)
     OVS_REQUIRES(dev->mutex);
 void vf_zc_stop_guest_relay(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex);

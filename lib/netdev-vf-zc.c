@@ -77,21 +77,27 @@ netdev_rxq_vf_zc_cast(const struct netdev_rxq *rxq)
     return CONTAINER_OF(rxq, struct netdev_rxq_vf_zc, up);
 }
 
-/* Stops queue pairs 'first' and up: their use of the guest's rings, and
- * their VF queues' use of the guest's buffers.  Queue pairs below 'first'
- * go on, so that a guest stopping one of its queue pairs disturbs no other
- * (the started ones are always the first ones: see 'n_guest_qps').  With
- * 'first' 0, afterward the guest's memory may go away. */
-void
-vf_zc_stop_queue_pairs(struct netdev_vf_zc *dev, int first)
+/* Ends the relay of queue pairs 'first' and up with the guest: their use of
+ * the guest's receive rings, and their VF queues' use of the guest's
+ * buffers.  With 'disable', their transmit rings go on being emptied, and
+ * what the guest sends there discarded (see vf_zc_qp_disable()); otherwise
+ * they stop altogether.  Queue pairs below 'first' go on, so that a guest
+ * stopping one of its queue pairs disturbs no other (the started ones are
+ * always the first ones: see 'n_guest_qps'). */
+static void
+vf_zc_end_queue_pairs(struct netdev_vf_zc *dev, int first, bool disable)
     OVS_REQUIRES(dev->mutex)
 {
-    int n_active, n_guest;
+    int n_active, n_guest, n_ring;
 
     atomic_read_relaxed(&dev->n_active_qps, &n_active);
     atomic_read_relaxed(&dev->n_guest_qps, &n_guest);
+    atomic_read_relaxed(&dev->n_ring_qps, &n_ring);
     atomic_store_relaxed(&dev->n_active_qps, MIN(n_active, first));
     atomic_store_relaxed(&dev->n_guest_qps, MIN(n_guest, first));
+    if (!disable) {
+        atomic_store_relaxed(&dev->n_ring_qps, MIN(n_ring, first));
+    }
     for (int i = first; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
         vf_zc_qp_set_redirect(&dev->qps[i], NULL);
         vf_zc_qp_pause(&dev->qps[i]);
@@ -99,16 +105,39 @@ vf_zc_stop_queue_pairs(struct netdev_vf_zc *dev, int first)
     /* The buffers the VF holds go back to the rings before the rings say
      * where they stopped. */
     vf_zc_reclaim_guest_buffers(dev, first);
-    if (!first) {
+    if (!first && !disable) {
         vf_zc_dma_unmap(dev);
     }
     for (int i = first; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
         /* No pool to switch to either: the VF's may go with it. */
         vf_zc_qp_set_zc(&dev->qps[i], NULL, false,
                         VF_ZC_FALLBACK_FEW_BUFFERS, 0);
-        vf_zc_qp_stop(&dev->qps[i]);
+        if (disable) {
+            vf_zc_qp_disable(&dev->qps[i]);
+        } else {
+            vf_zc_qp_stop(&dev->qps[i]);
+        }
         bitmap_set0(dev->started_qps, i);
     }
+}
+
+/* Stops queue pairs 'first' and up (see vf_zc_end_queue_pairs()).  With
+ * 'first' 0, afterward the guest's memory may go away. */
+void
+vf_zc_stop_queue_pairs(struct netdev_vf_zc *dev, int first)
+    OVS_REQUIRES(dev->mutex)
+{
+    vf_zc_end_queue_pairs(dev, first, false);
+}
+
+/* Disables queue pairs 'first' and up, the guest having disabled their
+ * vrings, or one below (see vf_zc_end_queue_pairs()).  The guest's memory
+ * stays in use. */
+void
+vf_zc_disable_queue_pairs(struct netdev_vf_zc *dev, int first)
+    OVS_REQUIRES(dev->mutex)
+{
+    vf_zc_end_queue_pairs(dev, first, true);
 }
 
 /* Stops every queue pair's use of the guest's rings, and the VF's use of the
@@ -166,6 +195,7 @@ netdev_vf_zc_construct(struct netdev *netdev)
     atomic_init(&dev->n_active_qps, 0);
     atomic_init(&dev->n_vf_queues, 0);
     atomic_init(&dev->n_guest_qps, 0);
+    atomic_init(&dev->n_ring_qps, 0);
     vf_zc_guest_mem_init(&dev->guest_mem);
     ovs_mutex_unlock(&dev->mutex);
 
@@ -458,7 +488,7 @@ vf_zc_sync_guest_relay(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
     int n_vf = MIN(dev->vf_n_rxq, dev->opts.n_rxq);
-    int n_started = 0, n_new_first = -1;
+    int n_started = 0, n_new_first = -1, n_ring;
     char *error = NULL;
 
     if (dev->guest_state != VF_ZC_GUEST_READY || !dev->vf_started || !n_vf) {
@@ -470,9 +500,11 @@ vf_zc_sync_guest_relay(struct netdev_vf_zc *dev)
         return;
     }
 
-    if (bitmap_is_all_zeros(dev->started_qps, VF_ZC_MAX_QUEUE_PAIRS)) {
+    atomic_read_relaxed(&dev->n_ring_qps, &n_ring);
+    if (!n_ring) {
         /* The memory may have changed since the last start; nothing uses
-         * it now. */
+         * it now.  (Disabled queue pairs still use it, but then it has not
+         * changed: a new memory table stops them all.) */
         free(dev->relay_error);
         dev->relay_error = NULL;
         vf_zc_dma_unmap(dev);
@@ -507,9 +539,10 @@ vf_zc_sync_guest_relay(struct netdev_vf_zc *dev)
         dev->relay_error = error;
         return;
     }
-    /* Those above the first disabled one stop (see
-     * vf_zc_stop_queue_pairs()). */
-    vf_zc_stop_queue_pairs(dev, n_started);
+    /* Those above the first disabled one are disabled too (see
+     * vf_zc_end_queue_pairs()). */
+    vf_zc_disable_queue_pairs(dev, n_started);
+    atomic_store_relaxed(&dev->n_ring_qps, MAX(n_ring, n_started));
     if (!n_started) {
         return;
     }
@@ -1036,7 +1069,7 @@ netdev_vf_zc_rxq_bypass(struct netdev_rxq *rxq)
 {
     struct netdev_vf_zc *dev = netdev_vf_zc_cast(rxq->netdev);
     struct vf_zc_qp *qp = vf_zc_rxq_qp(rxq);
-    int n_vf, n_guest, n;
+    int n_vf, n_ring, n;
 
     atomic_read_relaxed(&dev->n_vf_queues, &n_vf);
     if (!qp || rxq->queue_id >= n_vf) {
@@ -1047,9 +1080,10 @@ netdev_vf_zc_rxq_bypass(struct netdev_rxq *rxq)
     n = vf_zc_qp_relay(qp);
 
     /* The guest's queue pairs beyond the VF's: Q + N, Q + 2N... use VF
-     * queue Q of N. */
-    atomic_read_relaxed(&dev->n_guest_qps, &n_guest);
-    for (int q = rxq->queue_id + n_vf; q < n_guest; q += n_vf) {
+     * queue Q of N; also once the guest has disabled them, while their
+     * rings run. */
+    atomic_read_relaxed(&dev->n_ring_qps, &n_ring);
+    for (int q = rxq->queue_id + n_vf; q < n_ring; q += n_vf) {
         n += vf_zc_qp_relay(&dev->qps[q]);
     }
     return n;

@@ -52,6 +52,7 @@ static const char *const drop_names[VF_ZC_N_DROPS] = {
     [VF_ZC_DROP_GUEST_TX_ERROR] = "guest_tx_error",
     [VF_ZC_DROP_RING_BUDGET] = "guest_ring_budget",
     [VF_ZC_DROP_RING_BUSY] = "guest_ring_busy",
+    [VF_ZC_DROP_TX_DISABLED] = "guest_tx_disabled_queue",
 };
 
 /* How often, in bursts, the relay looks again at the guest's receive
@@ -178,6 +179,9 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
     struct vf_zc_vring rings[2];
     char *error = NULL;
 
+    /* A disabled queue pair first tells the library where its discarding
+     * left the rings, to start again from there. */
+    vf_zc_qp_stop(qp);
     for (int i = 0; i < 2; i++) {
         uint16_t vring = 2 * qp->qid + i;
         uint16_t last_avail, last_used;
@@ -220,35 +224,80 @@ vf_zc_qp_start_rings(struct vf_zc_qp *qp, int vid,
     qp->mergeable = features & (UINT64_C(1) << VIRTIO_NET_F_MRG_RXBUF);
     qp->guest_csum = features & (UINT64_C(1) << VIRTIO_NET_F_GUEST_CSUM);
     qp->rings_started = true;
+    qp->tx_disabled = qp->tx_discard = false;
     qp->broken_reported = false;
     qp->poller[0] = '\0';
     qp->guest_ready = true;
     vf_zc_spin_unlock(&qp->lock);
 }
 
-/* Stops relaying with the guest's vrings, waiting for the burst in progress,
- * if any.  The rings stay as they are, and their memory must stay mapped,
- * until vf_zc_qp_stop(): in between, the caller may return the buffers the
- * VF holds (see vf-zc-rxpool.h).  Control threads. */
+/* Stops relaying with the guest's vrings (and discarding, after
+ * vf_zc_qp_disable()) until vf_zc_qp_resume(), waiting for the burst in
+ * progress, if any.  The rings stay as they are, and their memory must stay
+ * mapped, until vf_zc_qp_stop(): in between, the caller may return the
+ * buffers the VF holds (see vf-zc-rxpool.h).  Control threads. */
 void
 vf_zc_qp_pause(struct vf_zc_qp *qp)
 {
     vf_zc_spin_lock(&qp->lock);
     qp->guest_ready = false;
+    qp->tx_discard = false;
     vf_zc_spin_unlock(&qp->lock);
 }
 
-/* Stops relaying with the guest's vrings, as vf_zc_qp_pause() does, tells
- * the vhost library where each ring stopped, so that the guest, or a
- * reconnecting one, resumes there, and interrupts the guest once more on
- * each ring.  Zero copy must have been ended (vf_zc_qp_set_zc() with a null
- * pool) first.  Control threads. */
+/* Interrupts the guest on both rings of 'qp', whatever the guest's event
+ * index or flags ask for.  A guest that stops using a queue pair (Linux,
+ * after "ethtool -L" to fewer queue pairs) may never look at its used rings
+ * again without one, and a transmit buffer it never reaps holds its TCP flow
+ * back for good: TCP does not send a packet again while the driver still
+ * has it. */
+static void
+interrupt_once_more(struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    if (qp->rx_callfd >= 0) {
+        eventfd_write(qp->rx_callfd, 1);
+    }
+    if (qp->tx_callfd >= 0) {
+        eventfd_write(qp->tx_callfd, 1);
+    }
+}
+
+/* The guest disabled this queue pair (SET_VRING_ENABLE 0) and left its rings
+ * started: stops relaying, as vf_zc_qp_pause() does, except that the relay
+ * goes on taking what the guest transmits, and discards it (counted as
+ * VF_ZC_DROP_TX_DISABLED), as vhost-user requires of a disabled ring.  A
+ * guest that reduces its queue pairs may still transmit on the old ones for
+ * a moment (Linux does, until it has moved its transmit queues), and never
+ * gets those buffers back otherwise.  Interrupts the guest once more on each
+ * ring.  Zero copy must have been ended (vf_zc_qp_set_zc() with a null
+ * pool) first.  vf_zc_qp_stop() or vf_zc_qp_start() ends it.  Control
+ * threads. */
+void
+vf_zc_qp_disable(struct vf_zc_qp *qp)
+{
+    vf_zc_spin_lock(&qp->lock);
+    ovs_assert(!qp->zc);
+    qp->guest_ready = false;
+    if (qp->rings_started) {
+        qp->tx_disabled = qp->tx_discard = true;
+        interrupt_once_more(qp);
+    }
+    vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Stops relaying with the guest's vrings, as vf_zc_qp_pause() does (and
+ * discarding, after vf_zc_qp_disable()), tells the vhost library where each
+ * ring stopped, so that the guest, or a reconnecting one, resumes there, and
+ * interrupts the guest once more on each ring.  Zero copy must have been
+ * ended (vf_zc_qp_set_zc() with a null pool) first.  Control threads. */
 void
 vf_zc_qp_stop(struct vf_zc_qp *qp)
 {
     vf_zc_spin_lock(&qp->lock);
     ovs_assert(!qp->zc);
     qp->guest_ready = false;
+    qp->tx_disabled = qp->tx_discard = false;
     if (qp->rings_started) {
         qp->rings_started = false;
         if (qp->vid >= 0) {
@@ -259,18 +308,7 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
                                      qp->txq.last_avail_idx,
                                      qp->txq.last_used_idx);
         }
-        /* A last interrupt on each ring, whatever the guest's event index
-         * asks for.  A guest that stops using this queue pair (Linux, after
-         * "ethtool -L" to fewer queue pairs) may never look at its used
-         * rings again without one, and a transmit buffer it never reaps
-         * holds its TCP flow back for good: TCP does not send a packet
-         * again while the driver still has it. */
-        if (qp->rx_callfd >= 0) {
-            eventfd_write(qp->rx_callfd, 1);
-        }
-        if (qp->tx_callfd >= 0) {
-            eventfd_write(qp->tx_callfd, 1);
-        }
+        interrupt_once_more(qp);
         qp->rx_callfd = qp->tx_callfd = -1;
         qp->vid = -1;
     }
@@ -297,12 +335,13 @@ vf_zc_qp_refresh_callfds(struct vf_zc_qp *qp)
 }
 
 /* Lets the relay use the guest's rings again after vf_zc_qp_pause(), unless
- * they were stopped since.  Control threads. */
+ * they were stopped or disabled since.  Control threads. */
 void
 vf_zc_qp_resume(struct vf_zc_qp *qp)
 {
     vf_zc_spin_lock(&qp->lock);
-    qp->guest_ready = qp->rings_started;
+    qp->guest_ready = qp->rings_started && !qp->tx_disabled;
+    qp->tx_discard = qp->rings_started && qp->tx_disabled;
     vf_zc_spin_unlock(&qp->lock);
 }
 
@@ -896,6 +935,42 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
     return taken;
 }
 
+/* Guest transmit ring of a disabled queue pair (see vf_zc_qp_disable()):
+ * takes at most a burst of chains, within the ring's budget, and gives each
+ * back unread. */
+static int
+discard_guest_tx(struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    struct vf_zc_chain chain;
+    int taken = 0, bad = 0;
+
+    while (taken < NETDEV_MAX_BURST) {
+        enum vf_zc_vring_status status;
+
+        status = vf_zc_vring_pop(&qp->txq, false, &chain);
+        if (status == VF_ZC_VRING_BAD_CHAIN) {
+            bad++;
+        } else if (status != VF_ZC_VRING_OK) {
+            break;
+        }
+        vf_zc_vring_push(&qp->txq, chain.head, 0);
+        taken++;
+    }
+    if (taken) {
+        vf_zc_vring_publish(&qp->txq);
+        notify_guest(qp, &qp->txq, qp->tx_callfd);
+        if (bad) {
+            count_drop(qp, VF_ZC_DROP_BAD_BUFFER, bad);
+        }
+        if (taken > bad) {
+            count_drop(qp, VF_ZC_DROP_TX_DISABLED, taken - bad);
+        }
+    }
+    report_broken(qp);
+    return taken;
+}
+
 /* One iteration of the relay, for the PMD thread polling this queue pair.
  * Returns the number of packets moved or dropped. */
 int
@@ -913,7 +988,7 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
     if (OVS_UNLIKELY(!qp->poller[0])) {
         ovs_strlcpy(qp->poller, get_subprogram_name(), sizeof qp->poller);
     }
-    if (qp->guest_ready) {
+    if (qp->guest_ready || qp->tx_discard) {
         /* The VF's receive queue takes buffers from 'rxq' too, in zero
          * copy: within the same budget. */
         vf_zc_vring_set_budget(&qp->rxq, VF_ZC_VRING_ROUND_BUDGET);
@@ -924,6 +999,8 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
     }
     if (qp->vf_ready && qp->guest_ready) {
         n += relay_guest_to_vf(qp);
+    } else if (qp->tx_discard) {
+        n += discard_guest_tx(qp);
     }
     vf_zc_spin_unlock(&qp->lock);
     return n;
@@ -1010,7 +1087,7 @@ vf_zc_qp_get_ring_error(struct vf_zc_qp *qp, char *buf, size_t size)
     if (!qp_lock_for_report(qp)) {
         return false;
     }
-    if (qp->guest_ready) {
+    if (qp->guest_ready || qp->tx_disabled) {
         const struct vf_zc_vring *vq = (vf_zc_vring_is_broken(&qp->rxq)
                                         ? &qp->rxq : &qp->txq);
 
@@ -1056,9 +1133,11 @@ vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
                   "guest rings %s, polled by %s\n", qp->qid, qp->vf_queue,
                   qp->vf_ready ? "running" : "stopped",
                   qp->vf_rx ? "" : " (transmit only)",
-                  qp->guest_ready ? "relaying" : "stopped",
+                  (qp->guest_ready ? "relaying"
+                   : qp->tx_disabled ? "disabled (transmit discarded)"
+                   : "stopped"),
                   qp->poller[0] ? qp->poller : "(not yet)");
-    if (qp->guest_ready) {
+    if (qp->guest_ready || qp->tx_disabled) {
         format_ring(s, "rx", &qp->rxq);
         format_ring(s, "tx", &qp->txq);
     }

@@ -52,7 +52,13 @@
  * 'lock' for the rest a few times, sleeping in between, and say so when they
  * could not take it.
  * Once vf_zc_qp_stop() returns, nothing touches the guest's rings or memory
- * until the next vf_zc_qp_start(). */
+ * until the next vf_zc_qp_start().
+ *
+ * A queue pair the guest disables (SET_VRING_ENABLE 0) without stopping its
+ * rings is "disabled" (vf_zc_qp_disable()): vhost-user then requires the
+ * back end to supply no new receive packets, but to go on taking and
+ * discarding what the guest transmits.  The relay does so, a burst at a
+ * time, until the queue pair is stopped or started again. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -82,6 +88,8 @@ enum vf_zc_drop {
                                  * struct vf_zc_vring). */
     VF_ZC_DROP_RING_BUSY,       /* Pipeline output found the guest's ring
                                  * in use by another thread. */
+    VF_ZC_DROP_TX_DISABLED,     /* Sent by the guest on a queue pair it
+                                 * had disabled (see vf_zc_qp_disable()). */
     VF_ZC_N_DROPS
 };
 
@@ -167,6 +175,13 @@ struct vf_zc_qp {
                                                  * vf_zc_qp_stop() has not
                                                  * yet saved where the rings
                                                  * stopped. */
+    bool tx_disabled OVS_GUARDED;               /* Disabled by the guest,
+                                                 * rings started (see
+                                                 * vf_zc_qp_disable()). */
+    bool tx_discard OVS_GUARDED;                /* 'tx_disabled' and not
+                                                 * paused: the relay
+                                                 * discards what the guest
+                                                 * transmits. */
     bool broken_reported OVS_GUARDED;           /* A broken ring was
                                                  * logged. */
     struct vf_zc_qp *rx_redirect OVS_GUARDED;   /* While this queue pair's
@@ -251,6 +266,7 @@ void vf_zc_qp_start_rings(struct vf_zc_qp *, int vid,
                           const struct vf_zc_vring rings[2], int rx_callfd,
                           int tx_callfd, uint64_t features);
 void vf_zc_qp_pause(struct vf_zc_qp *);
+void vf_zc_qp_disable(struct vf_zc_qp *);
 void vf_zc_qp_stop(struct vf_zc_qp *);
 void vf_zc_qp_resume(struct vf_zc_qp *);
 void vf_zc_qp_refresh_callfds(struct vf_zc_qp *);

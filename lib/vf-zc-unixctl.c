@@ -40,7 +40,7 @@ vf_zc_show_port(struct netdev_vf_zc *dev, struct ds *s)
 {
     struct smap status = SMAP_INITIALIZER(&status);
     const struct smap_node **nodes;
-    int n_active;
+    int n_ring;
 
     ds_put_format(s, "%s:\n", netdev_get_name(&dev->up));
     netdev_get_status(&dev->up, &status);
@@ -60,9 +60,10 @@ vf_zc_show_port(struct netdev_vf_zc *dev, struct ds *s)
     }
     netdev_free_custom_stats_counters(&custom);
 
-    atomic_read_relaxed(&dev->n_guest_qps, &n_active);
+    /* Also those the guest disabled, while their rings run. */
+    atomic_read_relaxed(&dev->n_ring_qps, &n_ring);
     ovs_mutex_lock(&dev->mutex);
-    for (int q = 0; q < MAX(n_active, dev->vf_n_rxq)
+    for (int q = 0; q < MAX(n_ring, dev->vf_n_rxq)
                     && q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
         vf_zc_qp_format(&dev->qps[q], s);
     }

@@ -393,8 +393,10 @@ vf_zc_guest_vring_changed(struct netdev_vf_zc *dev, uint16_t vring,
         return;
     } else if (vring < VF_ZC_MAX_VRINGS) {
         if (!enable) {
-            /* Only its queue pair, and those above, stop. */
-            vf_zc_stop_queue_pairs(dev, vring / 2);
+            /* Only its queue pair, and those above, stop relaying; they
+             * go on discarding what the guest sends there until their
+             * rings stop. */
+            vf_zc_disable_queue_pairs(dev, vring / 2);
         }
         bitmap_set(dev->enabled_vrings, vring, enable);
         VLOG_DBG("%s: guest %s vring %"PRIu16, netdev_get_name(&dev->up),

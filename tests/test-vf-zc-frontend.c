@@ -40,7 +40,12 @@
  *     disables that queue pair, as Linux does after "ethtool -L" to fewer
  *     queue pairs, and says whether an interrupt came on that ring within
  *     5 s: "interrupt after stop: yes" or "no".  Without one, a guest never
- *     reaps those buffers.
+ *     reaps those buffers.  Then, with interrupts on, it sends N frames
+ *     more on the disabled ring, as Linux may for a moment after "ethtool
+ *     -L", and says how many the device took back within 10 s, which
+ *     vhost-user requires of a disabled ring (it discards them), and
+ *     whether an interrupt came: "after disabling: the device took T of N
+ *     frames, interrupt: yes".
  *
  * ovstest test-vf-zc-frontend SOCKET churn N
  * ovstest test-vf-zc-frontend SOCKET alternate SECONDS
@@ -211,20 +216,19 @@ eventfd_fired(int fd)
 
 /* The "stop N" mode on the transmit ring 'r' (vring 3) of the second queue
  * pair, whose call eventfd is 'callfd'. */
+/* Posts 'n' broadcast frames on transmit ring 'r', in buffers 'bufs' (at
+ * 'bufs_gpa' in the guest's memory) from 'first' on. */
 static void
-stop_test(int sock, struct ring *r, uint8_t *bufs, uint64_t bufs_gpa,
-          int n, int callfd)
+send_frames(struct ring *r, uint8_t *bufs, uint64_t bufs_gpa, uint16_t first,
+            int n)
 {
     static const uint8_t frame[60] = {
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff,     /* Broadcast. */
         0x02, 0x00, 0x00, 0x00, 0x00, 0x02,
         0x88, 0xb5,                             /* Local experimental. */
     };
-    long long int deadline;
 
-    ovs_assert(n > 0 && n < RING_SIZE);
-    r->avail->flags = VF_ZC_VRING_AVAIL_F_NO_INTERRUPT;
-    for (uint16_t id = 0; id < n; id++) {
+    for (uint16_t id = first; id < first + n; id++) {
         uint8_t *buf = bufs + (size_t) id * BUF_SIZE;
 
         memset(buf, 0, HDR_LEN);
@@ -237,6 +241,18 @@ stop_test(int sock, struct ring *r, uint8_t *bufs, uint64_t bufs_gpa,
         r->avail_idx++;
     }
     publish(r);
+}
+
+static void
+stop_test(int sock, struct ring *r, uint8_t *bufs, uint64_t bufs_gpa,
+          int n, int callfd)
+{
+    long long int deadline;
+    uint16_t used;
+
+    ovs_assert(n > 0 && 2 * n < RING_SIZE);
+    r->avail->flags = VF_ZC_VRING_AVAIL_F_NO_INTERRUPT;
+    send_frames(r, bufs, bufs_gpa, 0, n);
 
     deadline = time_msec() + 10000;
     while (__atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE) != r->avail_idx) {
@@ -258,6 +274,17 @@ stop_test(int sock, struct ring *r, uint8_t *bufs, uint64_t bufs_gpa,
     }
     printf("interrupt after stop: %s\n",
            time_msec() < deadline ? "yes" : "no");
+
+    r->avail->flags = 0;
+    send_frames(r, bufs, bufs_gpa, n, n);
+    deadline = time_msec() + 10000;
+    do {
+        usleep(1000);
+        used = __atomic_load_n(&r->used->idx, __ATOMIC_ACQUIRE);
+    } while (used != r->avail_idx && time_msec() < deadline);
+    printf("after disabling: the device took %d of %d frames, "
+           "interrupt: %s\n", (uint16_t) (used - n), n,
+           eventfd_fired(callfd) ? "yes" : "no");
     printf("done\n");
     fflush(stdout);
 }

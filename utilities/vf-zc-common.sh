@@ -76,6 +76,28 @@ vf_zc_setup_hugepages () {
                             | tr -s ' ' | tr '\n' ' ')"
 }
 
+# For each test that failed (autotest keeps the directories of failed tests
+# only), the last check it made and what that printed, and the last warnings
+# and errors of its ovs-vswitchd: so that the end of a CI log says why.
+vf_zc_failure_excerpts () {
+    local log dir
+
+    for dir in ovs/tests/*.dir/[0-9]* ovs-sanitized/tests/*.dir/[0-9]*; do
+        log=$dir/$(basename "$(dirname "$dir")" .dir).log
+        [ -f "$log" ] || continue
+        echo
+        echo "--- $dir: its last check"
+        awk '/^\.\/[^ ]*\.at:[0-9]+: / { start = NR }
+             { line[NR] = $0 }
+             END { for (i = start; i <= NR && i < start + 20; i++)
+                       print line[i] }' "$log"
+        if [ -f "$dir/ovs-vswitchd.log" ]; then
+            echo "--- $dir: ovs-vswitchd's last warnings"
+            grep -E '\|(WARN|ERR|EMER)\|' "$dir/ovs-vswitchd.log" | tail -n 8
+        fi
+    done
+}
+
 # Builds vf-zc (and the patched Open vSwitch under ovs/) in the checkout.
 vf_zc_build () {
     vf_zc_say "Building vf-zc"

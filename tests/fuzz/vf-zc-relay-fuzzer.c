@@ -27,8 +27,8 @@
  * writes each packet into its mbuf as a NIC would, and refills as drivers
  * do; its transmit queue takes or refuses what it is given.  The input then
  * drives rounds of the relay, pipeline output, the VF's traffic, the
- * guest's writes, and stops and restarts of the queue pair as the netdev
- * does them.
+ * guest's writes, and stops, disablings and restarts of the queue pair as
+ * the netdev does them.
  *
  * Checked as it runs, beyond what AddressSanitizer checks (every access
  * outside guest memory, a packet the fake NIC writes through a wrongly
@@ -242,6 +242,9 @@ struct bench {
     uint64_t features;
     struct vf_zc_rxpool *pool;  /* Zero copy's, or NULL for copying. */
     bool zc;                    /* 'pool' is the VF queue's. */
+    bool disabled;              /* The guest disabled the queue pair: the
+                                 * VF queue has host buffers only, and the
+                                 * relay discards what the guest sends. */
 
     /* Descriptors in flight when a ring broke: a broken ring returns
      * nothing more (vf-zc-vring.h), and a restart resumes where it stopped,
@@ -294,6 +297,39 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
     vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp, true);
 }
 
+/* Takes the guest's buffers back from the VF as the netdev does before it
+ * stops or disables a queue pair: the VF queue first, then the pool. */
+static void
+bench_reclaim(struct bench *b)
+{
+    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp, true);
+    vf_zc_qp_pause(&b->qp);
+    fake_release(&rxq);
+    vf_zc_qp_set_zc(&b->qp, NULL, false, VF_ZC_FALLBACK_FEW_BUFFERS, 0);
+    if (b->zc && !b->disabled) {
+        vf_zc_rxpool_detach(b->pool);
+        ovs_assert(!b->pool->lost);
+        ovs_assert(b->pool->n_unbound == b->pool->n_hdrs);
+    }
+}
+
+/* Disables the queue pair as the netdev does when the guest disables its
+ * vrings: the guest's buffers come back from the VF, whose queue goes on
+ * with host buffers, and the relay only discards what the guest sends. */
+static void
+bench_disable(struct bench *b)
+{
+    if (!b->qp.rings_started || b->disabled) {
+        return;
+    }
+    bench_reclaim(b);
+    vf_zc_qp_disable(&b->qp);
+    b->disabled = true;
+    rxq.mp = host_mp;
+    fake_refill(&rxq);
+    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp, true);
+}
+
 /* Stops the queue pair as the netdev does: the VF first, which releases the
  * guest's buffers, then the rings.  Then checks that nothing was lost. */
 static void
@@ -305,15 +341,7 @@ bench_stop(struct bench *b)
     if (!b->qp.rings_started) {
         return;
     }
-    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp, true);
-    vf_zc_qp_pause(&b->qp);
-    fake_release(&rxq);
-    vf_zc_qp_set_zc(&b->qp, NULL, false, VF_ZC_FALLBACK_FEW_BUFFERS, 0);
-    if (b->zc) {
-        vf_zc_rxpool_detach(b->pool);
-        ovs_assert(!b->pool->lost);
-        ovs_assert(b->pool->n_unbound == b->pool->n_hdrs);
-    }
+    bench_reclaim(b);
     if (vf_zc_vring_is_broken(&b->qp.rxq)) {
         b->lost_rx = vf_zc_vring_in_flight(&b->qp.rxq);
     }
@@ -325,6 +353,7 @@ bench_stop(struct bench *b)
         ovs_assert(vf_zc_vring_in_flight(&b->qp.txq) == b->lost_tx);
     }
     vf_zc_qp_stop(&b->qp);
+    b->disabled = false;
     ovs_assert(rte_mempool_full(host_mp));
 }
 
@@ -491,11 +520,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             break;
         case 6: {
-            /* The queue pair stops, and starts again where the rings
-             * stopped (after the buffers the VF held went back), perhaps in
-             * the other mode, as the vhost library resumes them. */
+            /* The guest disables the queue pair, or it stops, and starts
+             * again where the rings stopped (after the buffers the VF held
+             * went back), perhaps in the other mode, as the vhost library
+             * resumes them. */
             uint16_t ra, ru, ta, tu;
 
+            if (op & 16) {
+                bench_disable(&b);
+                break;
+            }
             bench_stop(&b);
             ra = b.qp.rxq.last_avail_idx;
             ru = b.qp.rxq.last_used_idx;
