@@ -77,13 +77,26 @@ netdev_rxq_vf_zc_cast(const struct netdev_rxq *rxq)
     return CONTAINER_OF(rxq, struct netdev_rxq_vf_zc, up);
 }
 
+/* Returns true if the guest has enabled both vrings of queue pair 'q'. */
+static bool
+vf_zc_qp_enabled(const struct netdev_vf_zc *dev, int q)
+    OVS_REQUIRES(dev->mutex)
+{
+    return (bitmap_is_set(dev->enabled_vrings, 2 * q)
+            && bitmap_is_set(dev->enabled_vrings, 2 * q + 1));
+}
+
 /* Ends the relay of queue pairs 'first' and up with the guest: their use of
  * the guest's receive rings, and their VF queues' use of the guest's
- * buffers.  With 'disable', their transmit rings go on being emptied, and
- * what the guest sends there discarded (see vf_zc_qp_disable()); otherwise
- * they stop altogether.  Queue pairs below 'first' go on, so that a guest
- * stopping one of its queue pairs disturbs no other (the started ones are
- * always the first ones: see 'n_guest_qps'). */
+ * buffers.  Queue pairs below 'first' go on, so that a guest stopping one
+ * of its queue pairs disturbs no other (the started ones are always the
+ * first ones: see 'n_guest_qps').
+ *
+ * Without 'disable', they stop altogether.  With 'disable', those that
+ * relay end, and those of them that the guest has disabled go on emptying
+ * their transmit rings, discarding what the guest sends there (see
+ * vf_zc_qp_disable()); the others (enabled, above a disabled one) stop.
+ * Queue pairs disabled already stay so. */
 static void
 vf_zc_end_queue_pairs(struct netdev_vf_zc *dev, int first, bool disable)
     OVS_REQUIRES(dev->mutex)
@@ -99,8 +112,10 @@ vf_zc_end_queue_pairs(struct netdev_vf_zc *dev, int first, bool disable)
         atomic_store_relaxed(&dev->n_ring_qps, MIN(n_ring, first));
     }
     for (int i = first; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
-        vf_zc_qp_set_redirect(&dev->qps[i], NULL);
-        vf_zc_qp_pause(&dev->qps[i]);
+        if (!disable || bitmap_is_set(dev->started_qps, i)) {
+            vf_zc_qp_set_redirect(&dev->qps[i], NULL);
+            vf_zc_qp_pause(&dev->qps[i]);
+        }
     }
     /* The buffers the VF holds go back to the rings before the rings say
      * where they stopped. */
@@ -109,10 +124,13 @@ vf_zc_end_queue_pairs(struct netdev_vf_zc *dev, int first, bool disable)
         vf_zc_dma_unmap(dev);
     }
     for (int i = first; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        if (disable && !bitmap_is_set(dev->started_qps, i)) {
+            continue;
+        }
         /* No pool to switch to either: the VF's may go with it. */
         vf_zc_qp_set_zc(&dev->qps[i], NULL, false,
                         VF_ZC_FALLBACK_FEW_BUFFERS, 0);
-        if (disable) {
+        if (disable && !vf_zc_qp_enabled(dev, i)) {
             vf_zc_qp_disable(&dev->qps[i]);
         } else {
             vf_zc_qp_stop(&dev->qps[i]);
@@ -130,9 +148,9 @@ vf_zc_stop_queue_pairs(struct netdev_vf_zc *dev, int first)
     vf_zc_end_queue_pairs(dev, first, false);
 }
 
-/* Disables queue pairs 'first' and up, the guest having disabled their
- * vrings, or one below (see vf_zc_end_queue_pairs()).  The guest's memory
- * stays in use. */
+/* Ends the relay of queue pairs 'first' and up, the guest having disabled
+ * their vrings, or one below (see vf_zc_end_queue_pairs()).  The guest's
+ * memory stays in use. */
 void
 vf_zc_disable_queue_pairs(struct netdev_vf_zc *dev, int first)
     OVS_REQUIRES(dev->mutex)
@@ -514,8 +532,7 @@ vf_zc_sync_guest_relay(struct netdev_vf_zc *dev)
                              ? vf_zc_dma_map(dev) : NULL);
     }
     for (int q = 0; !error && q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
-        if (!bitmap_is_set(dev->enabled_vrings, 2 * q)
-            || !bitmap_is_set(dev->enabled_vrings, 2 * q + 1)) {
+        if (!vf_zc_qp_enabled(dev, q)) {
             break;
         }
         if (!bitmap_is_set(dev->started_qps, q)) {
@@ -539,7 +556,7 @@ vf_zc_sync_guest_relay(struct netdev_vf_zc *dev)
         dev->relay_error = error;
         return;
     }
-    /* Those above the first disabled one are disabled too (see
+    /* Those from the first disabled one on end (see
      * vf_zc_end_queue_pairs()). */
     vf_zc_disable_queue_pairs(dev, n_started);
     atomic_store_relaxed(&dev->n_ring_qps, MAX(n_ring, n_started));
@@ -771,7 +788,10 @@ netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
     char *zc = vf_zc_zc_status(dev, n_active);
     smap_add(args, "zero-copy", zc);
     free(zc);
-    for (int q = 0; q < n_guest; q++) {
+    /* Also the rings of queue pairs the guest has disabled. */
+    int n_ring;
+    atomic_read_relaxed(&dev->n_ring_qps, &n_ring);
+    for (int q = 0; q < n_ring; q++) {
         char error[160];
 
         if (vf_zc_qp_get_ring_error(&dev->qps[q], error, sizeof error)) {
@@ -942,7 +962,8 @@ netdev_vf_zc_get_stats(const struct netdev *netdev,
     stats->rx_packets = t.guest_to_vf_packets;
     stats->rx_bytes = t.guest_to_vf_bytes;
     stats->rx_dropped = (t.drops[VF_ZC_DROP_VF_TX_FULL]
-                         + t.drops[VF_ZC_DROP_GUEST_TX_ERROR]);
+                         + t.drops[VF_ZC_DROP_GUEST_TX_ERROR]
+                         + t.drops[VF_ZC_DROP_TX_DISABLED]);
     stats->rx_errors = t.drops[VF_ZC_DROP_GUEST_TX_ERROR];
     return 0;
 }

@@ -164,11 +164,24 @@ vf_zc_qp_set_vf(struct vf_zc_qp *qp, uint16_t port_id, uint16_t vf_queue,
     vf_zc_spin_unlock(&qp->lock);
 }
 
+/* Lets the relay run with the guest's rings as far as their state allows:
+ * relaying, or discarding what the guest transmits on a disabled queue
+ * pair, or nothing while a message holds them. */
+static void
+qp_run(struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    bool run = qp->rings_started && !qp->msg_hold;
+
+    qp->guest_ready = run && !qp->tx_disabled;
+    qp->tx_discard = run && qp->tx_disabled;
+}
+
 /* Starts relaying with the guest's vrings of this queue pair, on vhost device
  * 'vid' whose memory is 'mem' (which must stay valid until vf_zc_qp_stop())
  * and negotiated features are 'features'.  Returns NULL on success, otherwise
  * a malloc'ed message; the queue pair then stays stopped.  Control threads,
- * with the queue pair stopped. */
+ * with the queue pair stopped or disabled. */
 char *
 vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
                uint64_t features)
@@ -206,7 +219,7 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
  * pair as vf_zc_vring_init() set them up, whose guest notification eventfds
  * are 'rx_callfd' and 'tx_callfd' (or -1), on vhost device 'vid' (or -1, for
  * tests without one) with negotiated 'features'.  Control threads, with the
- * queue pair stopped. */
+ * queue pair stopped or disabled. */
 void
 vf_zc_qp_start_rings(struct vf_zc_qp *qp, int vid,
                      const struct vf_zc_vring rings[2], int rx_callfd,
@@ -224,10 +237,10 @@ vf_zc_qp_start_rings(struct vf_zc_qp *qp, int vid,
     qp->mergeable = features & (UINT64_C(1) << VIRTIO_NET_F_MRG_RXBUF);
     qp->guest_csum = features & (UINT64_C(1) << VIRTIO_NET_F_GUEST_CSUM);
     qp->rings_started = true;
-    qp->tx_disabled = qp->tx_discard = false;
+    qp->tx_disabled = false;
     qp->broken_reported = false;
     qp->poller[0] = '\0';
-    qp->guest_ready = true;
+    qp_run(qp);
     vf_zc_spin_unlock(&qp->lock);
 }
 
@@ -250,11 +263,15 @@ vf_zc_qp_pause(struct vf_zc_qp *qp)
  * after "ethtool -L" to fewer queue pairs) may never look at its used rings
  * again without one, and a transmit buffer it never reaps holds its TCP flow
  * back for good: TCP does not send a packet again while the driver still
- * has it. */
+ * has it.  Not while a message holds the queue pair: the library may be
+ * closing the eventfds. */
 static void
 interrupt_once_more(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
 {
+    if (qp->msg_hold) {
+        return;
+    }
     if (qp->rx_callfd >= 0) {
         eventfd_write(qp->rx_callfd, 1);
     }
@@ -280,7 +297,8 @@ vf_zc_qp_disable(struct vf_zc_qp *qp)
     ovs_assert(!qp->zc);
     qp->guest_ready = false;
     if (qp->rings_started) {
-        qp->tx_disabled = qp->tx_discard = true;
+        qp->tx_disabled = true;
+        qp_run(qp);
         interrupt_once_more(qp);
     }
     vf_zc_spin_unlock(&qp->lock);
@@ -315,14 +333,38 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
     vf_zc_spin_unlock(&qp->lock);
 }
 
-/* Takes the guest notification eventfds of the queue pair's vrings again
- * from the vhost library, after the guest changed them.  Control threads,
- * with the queue pair paused. */
+/* Lets the relay use the guest's rings again after vf_zc_qp_pause(), unless
+ * they were stopped since (or only to discard, if they were disabled).
+ * Control threads. */
 void
-vf_zc_qp_refresh_callfds(struct vf_zc_qp *qp)
+vf_zc_qp_resume(struct vf_zc_qp *qp)
 {
     vf_zc_spin_lock(&qp->lock);
-    if (qp->rings_started && qp->vid >= 0) {
+    qp_run(qp);
+    vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Around the vhost library's handling of a message that changes the
+ * eventfds of this queue pair's vrings (SET_VRING_CALL and the like): the
+ * library closes the old ones meanwhile, so nothing may use the rings, nor
+ * write those eventfds, from vf_zc_qp_hold() to vf_zc_qp_release(), whatever
+ * else control threads do to the queue pair in between.  Then the queue
+ * pair takes the new eventfds from the library and goes on as it was.
+ * Control threads. */
+void
+vf_zc_qp_hold(struct vf_zc_qp *qp)
+{
+    vf_zc_spin_lock(&qp->lock);
+    qp->msg_hold = true;
+    qp_run(qp);
+    vf_zc_spin_unlock(&qp->lock);
+}
+
+void
+vf_zc_qp_release(struct vf_zc_qp *qp)
+{
+    vf_zc_spin_lock(&qp->lock);
+    if (qp->msg_hold && qp->rings_started && qp->vid >= 0) {
         struct rte_vhost_vring vr;
 
         qp->rx_callfd = (!rte_vhost_get_vhost_vring(qp->vid, 2 * qp->qid, &vr)
@@ -331,17 +373,8 @@ vf_zc_qp_refresh_callfds(struct vf_zc_qp *qp)
                                                     &vr)
                          ? vr.callfd : -1);
     }
-    vf_zc_spin_unlock(&qp->lock);
-}
-
-/* Lets the relay use the guest's rings again after vf_zc_qp_pause(), unless
- * they were stopped or disabled since.  Control threads. */
-void
-vf_zc_qp_resume(struct vf_zc_qp *qp)
-{
-    vf_zc_spin_lock(&qp->lock);
-    qp->guest_ready = qp->rings_started && !qp->tx_disabled;
-    qp->tx_discard = qp->rings_started && qp->tx_disabled;
+    qp->msg_hold = false;
+    qp_run(qp);
     vf_zc_spin_unlock(&qp->lock);
 }
 

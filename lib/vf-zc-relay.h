@@ -152,11 +152,12 @@ struct vf_zc_qp {
                                                  * primary one of
                                                  * 'vf_queue'). */
     bool guest_ready OVS_GUARDED;               /* The rings below may be
-                                                 * used. */
+                                                 * relayed (see also
+                                                 * 'tx_discard'). */
     bool bypass OVS_GUARDED;                    /* VF packets go straight to
                                                  * the guest. */
     int vid OVS_GUARDED;                        /* vhost device, if
-                                                 * 'guest_ready'. */
+                                                 * 'rings_started'. */
     int rx_callfd OVS_GUARDED;                  /* Guest notification */
     int tx_callfd OVS_GUARDED;                  /* eventfds, or -1. */
     size_t hdr_len OVS_GUARDED;                 /* virtio-net header size. */
@@ -182,10 +183,18 @@ struct vf_zc_qp {
                                                  * paused: the relay
                                                  * discards what the guest
                                                  * transmits. */
+    bool msg_hold OVS_GUARDED;                  /* A vhost-user message that
+                                                 * changes the rings'
+                                                 * eventfds is being handled
+                                                 * (vf_zc_qp_hold()): nothing
+                                                 * uses the rings or writes
+                                                 * their eventfds until
+                                                 * vf_zc_qp_release(). */
     bool broken_reported OVS_GUARDED;           /* A broken ring was
                                                  * logged. */
     struct vf_zc_qp *rx_redirect OVS_GUARDED;   /* While this queue pair's
-                                                 * guest rings are stopped,
+                                                 * guest rings are stopped
+                                                 * or disabled,
                                                  * the one whose receive
                                                  * ring gets its VF queue's
                                                  * packets (the guest has
@@ -269,7 +278,8 @@ void vf_zc_qp_pause(struct vf_zc_qp *);
 void vf_zc_qp_disable(struct vf_zc_qp *);
 void vf_zc_qp_stop(struct vf_zc_qp *);
 void vf_zc_qp_resume(struct vf_zc_qp *);
-void vf_zc_qp_refresh_callfds(struct vf_zc_qp *);
+void vf_zc_qp_hold(struct vf_zc_qp *);
+void vf_zc_qp_release(struct vf_zc_qp *);
 void vf_zc_qp_set_redirect(struct vf_zc_qp *, struct vf_zc_qp *to);
 void vf_zc_qp_set_zc(struct vf_zc_qp *, struct vf_zc_rxpool *, bool active,
                      enum vf_zc_fallback, uint32_t min_buffers);

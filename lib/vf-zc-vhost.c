@@ -271,11 +271,10 @@ vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
              * stops anything. */
             if (!done) {
                 dev->msg_vring = vring;
-                vf_zc_qp_pause(&dev->qps[qp]);
+                vf_zc_qp_hold(&dev->qps[qp]);
             } else {
                 dev->msg_vring = -1;
-                vf_zc_qp_refresh_callfds(&dev->qps[qp]);
-                vf_zc_qp_resume(&dev->qps[qp]);
+                vf_zc_qp_release(&dev->qps[qp]);
             }
         } else {
             dev->guest_msg_pending = !done;
@@ -309,6 +308,18 @@ static const struct rte_vhost_user_extern_ops vf_zc_vhost_msg_ops = {
     .post_msg_handle = vf_zc_post_msg_handle,
 };
 
+/* Ends the hold of a message whose end the library never reported (it
+ * drops the connection when it fails to handle one). */
+static void
+vf_zc_release_msg_hold(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (dev->msg_vring >= 0 && dev->msg_vring / 2 < VF_ZC_MAX_QUEUE_PAIRS) {
+        vf_zc_qp_release(&dev->qps[dev->msg_vring / 2]);
+    }
+    dev->msg_vring = -1;
+}
+
 static void
 vf_zc_guest_connected(struct netdev_vf_zc *dev, int vid)
     OVS_REQUIRES(dev->mutex)
@@ -321,7 +332,7 @@ vf_zc_guest_connected(struct netdev_vf_zc *dev, int vid)
     }
     dev->vid = vid;
     dev->guest_msg_pending = false;
-    dev->msg_vring = -1;
+    vf_zc_release_msg_hold(dev);
     dev->guest_state = VF_ZC_GUEST_CONNECTED;
     dev->guest_features = 0;
     dev->guest_connections++;
@@ -337,7 +348,7 @@ vf_zc_guest_disconnected(struct netdev_vf_zc *dev)
 {
     vf_zc_stop_guest_relay(dev);
     dev->guest_msg_pending = false;
-    dev->msg_vring = -1;
+    vf_zc_release_msg_hold(dev);
     dev->vid = -1;
     dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
     dev->guest_features = 0;
@@ -392,13 +403,13 @@ vf_zc_guest_vring_changed(struct netdev_vf_zc *dev, uint16_t vring,
          * (see vf_zc_vhost_msg_event()): not a real change. */
         return;
     } else if (vring < VF_ZC_MAX_VRINGS) {
+        bitmap_set(dev->enabled_vrings, vring, enable);
         if (!enable) {
-            /* Only its queue pair, and those above, stop relaying; they
-             * go on discarding what the guest sends there until their
-             * rings stop. */
+            /* Only its queue pair, and those above, stop relaying; it goes
+             * on discarding what the guest sends there until its rings
+             * stop. */
             vf_zc_disable_queue_pairs(dev, vring / 2);
         }
-        bitmap_set(dev->enabled_vrings, vring, enable);
         VLOG_DBG("%s: guest %s vring %"PRIu16, netdev_get_name(&dev->up),
                  enable ? "enabled" : "disabled", vring);
         netdev_request_reconfigure(&dev->up);

@@ -34,7 +34,8 @@
  * outside guest memory, a packet the fake NIC writes through a wrongly
  * bound mbuf included):
  *   - no round of the relay reads more than its budget of descriptors from
- *     either ring;
+ *     either ring, and none from the transmit ring while a message holds
+ *     the queue pair;
  *   - every packet the VF delivers is relayed or counted as dropped;
  *   - after a stop, every descriptor taken has been returned, but those a
  *     broken ring had in flight (it returns nothing more), no buffer is
@@ -245,6 +246,8 @@ struct bench {
     bool disabled;              /* The guest disabled the queue pair: the
                                  * VF queue has host buffers only, and the
                                  * relay discards what the guest sends. */
+    bool held;                  /* A message about the rings' eventfds is
+                                 * being handled (vf_zc_qp_hold()). */
 
     /* Descriptors in flight when a ring broke: a broken ring returns
      * nothing more (vf-zc-vring.h), and a restart resumes where it stopped,
@@ -388,6 +391,7 @@ bench_round(struct bench *b)
 
     ovs_assert(b->qp.rxq.desc_reads - rx_reads <= VF_ZC_VRING_ROUND_BUDGET);
     ovs_assert(b->qp.txq.desc_reads - tx_reads <= VF_ZC_VRING_ROUND_BUDGET);
+    ovs_assert(!b->held || b->qp.txq.desc_reads == tx_reads);
     /* A bad guest buffer may be either way's. */
     ovs_assert(vf_packets_counted(&b->qp) - counted
                + (vf_zc_stat_read(&b->qp.stats.drops[VF_ZC_DROP_BAD_BUFFER])
@@ -527,7 +531,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint16_t ra, ru, ta, tu;
 
             if (op & 16) {
-                bench_disable(&b);
+                if (!(op & 32)) {
+                    bench_disable(&b);
+                } else if (b.held) {
+                    vf_zc_qp_release(&b.qp);
+                    b.held = false;
+                } else {
+                    vf_zc_qp_hold(&b.qp);
+                    b.held = true;
+                }
                 break;
             }
             bench_stop(&b);
@@ -545,6 +557,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             txq.room = (op >> 3) % (NETDEV_MAX_BURST + 1);
             break;
         }
+    }
+    if (b.held) {
+        vf_zc_qp_release(&b.qp);
     }
     bench_stop(&b);
     fake_release(&rxq);
