@@ -93,10 +93,13 @@ vf_zc_qp_enabled(const struct netdev_vf_zc *dev, int q)
  * first ones: see 'n_guest_qps').
  *
  * Without 'disable', they stop altogether.  With 'disable', those that
- * relay end, and those of them that the guest has disabled go on emptying
- * their transmit rings, discarding what the guest sends there (see
- * vf_zc_qp_disable()); the others (enabled, above a disabled one) stop.
- * Queue pairs disabled already stay so. */
+ * relay become disabled: they go on emptying their transmit rings,
+ * discarding what the guest sends there (see vf_zc_qp_disable()).  That
+ * includes enabled ones above a disabled one: QEMU disables a guest's queue
+ * pairs from the lowest on, one message at a time, and each must discard
+ * what Linux sends there meanwhile.  Queue pairs disabled already stay so;
+ * a queue pair starts again once the guest has enabled it and every one
+ * below. */
 static void
 vf_zc_end_queue_pairs(struct netdev_vf_zc *dev, int first, bool disable)
     OVS_REQUIRES(dev->mutex)
@@ -130,7 +133,7 @@ vf_zc_end_queue_pairs(struct netdev_vf_zc *dev, int first, bool disable)
         /* No pool to switch to either: the VF's may go with it. */
         vf_zc_qp_set_zc(&dev->qps[i], NULL, false,
                         VF_ZC_FALLBACK_FEW_BUFFERS, 0);
-        if (disable && !vf_zc_qp_enabled(dev, i)) {
+        if (disable) {
             vf_zc_qp_disable(&dev->qps[i]);
         } else {
             vf_zc_qp_stop(&dev->qps[i]);

@@ -263,13 +263,14 @@ vf_zc_qp_pause(struct vf_zc_qp *qp)
  * after "ethtool -L" to fewer queue pairs) may never look at its used rings
  * again without one, and a transmit buffer it never reaps holds its TCP flow
  * back for good: TCP does not send a packet again while the driver still
- * has it.  Not while a message holds the queue pair: the library may be
- * closing the eventfds. */
+ * has it.  While a message holds the queue pair, whose eventfds the library
+ * may be closing, vf_zc_qp_release() does it with the new ones. */
 static void
 interrupt_once_more(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
 {
     if (qp->msg_hold) {
+        qp->interrupt_pending = true;
         return;
     }
     if (qp->rx_callfd >= 0) {
@@ -334,8 +335,8 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
 }
 
 /* Lets the relay use the guest's rings again after vf_zc_qp_pause(), unless
- * they were stopped since (or only to discard, if they were disabled).
- * Control threads. */
+ * they were stopped since (or only to discard, if they were disabled), or a
+ * message holds them (then vf_zc_qp_release() does).  Control threads. */
 void
 vf_zc_qp_resume(struct vf_zc_qp *qp)
 {
@@ -346,11 +347,12 @@ vf_zc_qp_resume(struct vf_zc_qp *qp)
 
 /* Around the vhost library's handling of a message that changes the
  * eventfds of this queue pair's vrings (SET_VRING_CALL and the like): the
- * library closes the old ones meanwhile, so nothing may use the rings, nor
- * write those eventfds, from vf_zc_qp_hold() to vf_zc_qp_release(), whatever
- * else control threads do to the queue pair in between.  Then the queue
- * pair takes the new eventfds from the library and goes on as it was.
- * Control threads. */
+ * library closes the old ones meanwhile, so the relay does not run, and
+ * nobody writes those eventfds, from vf_zc_qp_hold() to vf_zc_qp_release(),
+ * whatever else control threads do to the queue pair in between.  Then the
+ * queue pair takes the new eventfds from the library, with the interrupt it
+ * owes the guest if one was held back, and goes on as it was.  Releasing a
+ * queue pair that is not held does nothing.  Control threads. */
 void
 vf_zc_qp_hold(struct vf_zc_qp *qp)
 {
@@ -364,17 +366,25 @@ void
 vf_zc_qp_release(struct vf_zc_qp *qp)
 {
     vf_zc_spin_lock(&qp->lock);
-    if (qp->msg_hold && qp->rings_started && qp->vid >= 0) {
-        struct rte_vhost_vring vr;
+    if (qp->msg_hold) {
+        if (qp->rings_started && qp->vid >= 0) {
+            struct rte_vhost_vring vr;
 
-        qp->rx_callfd = (!rte_vhost_get_vhost_vring(qp->vid, 2 * qp->qid, &vr)
-                         ? vr.callfd : -1);
-        qp->tx_callfd = (!rte_vhost_get_vhost_vring(qp->vid, 2 * qp->qid + 1,
-                                                    &vr)
-                         ? vr.callfd : -1);
+            qp->rx_callfd = (!rte_vhost_get_vhost_vring(qp->vid, 2 * qp->qid,
+                                                        &vr)
+                             ? vr.callfd : -1);
+            qp->tx_callfd = (!rte_vhost_get_vhost_vring(qp->vid,
+                                                        2 * qp->qid + 1, &vr)
+                             ? vr.callfd : -1);
+        }
+        qp->msg_hold = false;
+        if (qp->interrupt_pending) {
+            /* Lost if the rings stopped meanwhile: no eventfd then. */
+            qp->interrupt_pending = false;
+            interrupt_once_more(qp);
+        }
+        qp_run(qp);
     }
-    qp->msg_hold = false;
-    qp_run(qp);
     vf_zc_spin_unlock(&qp->lock);
 }
 

@@ -179,16 +179,20 @@ struct vf_zc_qp {
     bool tx_disabled OVS_GUARDED;               /* Disabled by the guest,
                                                  * rings started (see
                                                  * vf_zc_qp_disable()). */
-    bool tx_discard OVS_GUARDED;                /* 'tx_disabled' and not
-                                                 * paused: the relay
+    bool tx_discard OVS_GUARDED;                /* 'tx_disabled', and not
+                                                 * paused nor held: the relay
                                                  * discards what the guest
                                                  * transmits. */
     bool msg_hold OVS_GUARDED;                  /* A vhost-user message that
                                                  * changes the rings'
                                                  * eventfds is being handled
-                                                 * (vf_zc_qp_hold()): nothing
-                                                 * uses the rings or writes
-                                                 * their eventfds until
+                                                 * (vf_zc_qp_hold()): the
+                                                 * relay leaves the rings
+                                                 * alone, and nobody writes
+                                                 * their eventfds, until
+                                                 * vf_zc_qp_release(). */
+    bool interrupt_pending OVS_GUARDED;         /* An interrupt held back by
+                                                 * 'msg_hold', for
                                                  * vf_zc_qp_release(). */
     bool broken_reported OVS_GUARDED;           /* A broken ring was
                                                  * logged. */

@@ -192,8 +192,9 @@ enum vf_zc_msg_scope {
     VF_ZC_MSG_RING,         /* One vring stops or changes: its queue pair
                              * (and those above it) stop first. */
     VF_ZC_MSG_NOTIFY,       /* One vring's notification file descriptors
-                             * change: its queue pair pauses during the
-                             * message, then takes the new ones. */
+                             * change: a hold keeps the relay off its queue
+                             * pair during the message, then it takes the
+                             * new ones. */
 };
 
 /* Returns what 'msg', a vhost-user message (header then payload), means for
@@ -239,8 +240,36 @@ vf_zc_vhost_msg_scope(const void *msg, int *vring)
     }
 }
 
+/* Ends what the vhost-user message being handled holds or stops, if its end
+ * was not reported (see vf_zc_vhost_msg_event()). */
+static void
+vf_zc_end_msg(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (dev->msg_vring >= 0) {
+        vf_zc_qp_release(&dev->qps[dev->msg_vring / 2]);
+        dev->msg_vring = -1;
+    }
+    if (dev->guest_msg_pending) {
+        dev->guest_msg_pending = false;
+        netdev_request_reconfigure(&dev->up);
+    }
+}
+
+/* Ends every hold of a message, for a new connection or after one: no
+ * message is being handled then. */
+static void
+vf_zc_release_msg_hold(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
+        vf_zc_qp_release(&dev->qps[q]);
+    }
+    dev->msg_vring = -1;
+}
+
 /* Around the vhost library's handling of a message that may change what the
- * relay uses: before it ('done' false), stop or pause the queue pairs it
+ * relay uses: before it ('done' false), stop or hold the queue pairs it
  * affects, and only those; after it ('done' true), let them go on, or the
  * main thread restart them with the new rings.  'msg' starts with the
  * vhost-user header, whose first member is the request. */
@@ -252,23 +281,32 @@ vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
     int vring, qp;
 
     scope = vf_zc_vhost_msg_scope(msg, &vring);
-    if (scope == VF_ZC_MSG_NONE) {
-        return;
-    }
     qp = vring >= 0 ? vring / 2 : 0;
-    if (scope != VF_ZC_MSG_DEVICE
+    if (scope != VF_ZC_MSG_NONE && scope != VF_ZC_MSG_DEVICE
         && (vring < 0 || qp >= VF_ZC_MAX_QUEUE_PAIRS)) {
         /* Beyond the queue pairs vf-zc relays. */
+        scope = VF_ZC_MSG_NONE;
+    }
+    if (scope == VF_ZC_MSG_NONE && done) {
         return;
     }
     ovs_mutex_lock(&vf_zc_mutex);
     dev = vf_zc_vhost_port(vid, done ? "ring change done" : "ring change");
     if (dev) {
         ovs_mutex_lock(&dev->mutex);
-        if (scope == VF_ZC_MSG_NOTIFY) {
+        if (!done) {
+            /* The library handles one message at a time, but does not
+             * report the end of one it failed to handle when the frontend
+             * asked for a reply (it answers, and keeps the connection): what
+             * the previous message held ends now, whatever this one is. */
+            vf_zc_end_msg(dev);
+        }
+        if (scope == VF_ZC_MSG_NONE) {
+            /* Nothing to do. */
+        } else if (scope == VF_ZC_MSG_NOTIFY) {
             /* The library closes the old descriptor and, on the way,
-             * reports the vring disabled and then enabled again: neither
-             * stops anything. */
+             * reports the vring disabled (ignored: see 'msg_vring'), and
+             * after the message enabled again: neither stops anything. */
             if (!done) {
                 dev->msg_vring = vring;
                 vf_zc_qp_hold(&dev->qps[qp]);
@@ -307,18 +345,6 @@ static const struct rte_vhost_user_extern_ops vf_zc_vhost_msg_ops = {
     .pre_msg_handle = vf_zc_pre_msg_handle,
     .post_msg_handle = vf_zc_post_msg_handle,
 };
-
-/* Ends the hold of a message whose end the library never reported (it
- * drops the connection when it fails to handle one). */
-static void
-vf_zc_release_msg_hold(struct netdev_vf_zc *dev)
-    OVS_REQUIRES(dev->mutex)
-{
-    if (dev->msg_vring >= 0 && dev->msg_vring / 2 < VF_ZC_MAX_QUEUE_PAIRS) {
-        vf_zc_qp_release(&dev->qps[dev->msg_vring / 2]);
-    }
-    dev->msg_vring = -1;
-}
 
 static void
 vf_zc_guest_connected(struct netdev_vf_zc *dev, int vid)
@@ -405,8 +431,8 @@ vf_zc_guest_vring_changed(struct netdev_vf_zc *dev, uint16_t vring,
     } else if (vring < VF_ZC_MAX_VRINGS) {
         bitmap_set(dev->enabled_vrings, vring, enable);
         if (!enable) {
-            /* Only its queue pair, and those above, stop relaying; it goes
-             * on discarding what the guest sends there until its rings
+            /* Only its queue pair, and those above, stop relaying; they go
+             * on discarding what the guest sends there until their rings
              * stop. */
             vf_zc_disable_queue_pairs(dev, vring / 2);
         }

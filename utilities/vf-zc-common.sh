@@ -89,8 +89,11 @@ vf_zc_failure_excerpts () {
         echo "--- $dir: its last check"
         awk '/^\.\/[^ ]*\.at:[0-9]+: / { start = NR }
              { line[NR] = $0 }
-             END { for (i = start; i <= NR && i < start + 20; i++)
-                       print line[i] }' "$log"
+             END { for (i = start; i <= NR && i < start + 20; i++) {
+                       if (i > start && line[i] ~ /^[a-z-]+\.log:$/)
+                           break
+                       print line[i]
+                   } }' "$log"
         if [ -f "$dir/ovs-vswitchd.log" ]; then
             echo "--- $dir: ovs-vswitchd's last warnings"
             grep -E '\|(WARN|ERR|EMER)\|' "$dir/ovs-vswitchd.log" | tail -n 8

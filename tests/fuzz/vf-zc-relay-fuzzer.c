@@ -35,7 +35,7 @@
  * bound mbuf included):
  *   - no round of the relay reads more than its budget of descriptors from
  *     either ring, and none from the transmit ring while a message holds
- *     the queue pair;
+ *     the queue pair, nor any interrupt meanwhile;
  *   - every packet the VF delivers is relayed or counted as dropped;
  *   - after a stop, every descriptor taken has been returned, but those a
  *     broken ring had in flight (it returns nothing more), no buffer is
@@ -50,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -113,6 +114,7 @@ static uint8_t guest_mem[GUEST_SIZE] __attribute__((aligned(64)));
 
 static struct rte_mempool *host_mp;
 static struct vf_zc_rxpool *zc_pools[2];    /* Frames of 1518 and 9018. */
+static int callfds[2];                      /* The rings' interrupts. */
 
 /* The fake VF is the harness, not code under test: its branches would only
  * crowd the coverage map and cost time on every burst. */
@@ -202,7 +204,10 @@ LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
                                       SOCKET_ID_ANY);
     zc_pools[1] = vf_zc_rxpool_create("fuzz_zc1", ZC_HDRS, 9018,
                                       SOCKET_ID_ANY);
-    if (!host_mp || !zc_pools[0] || !zc_pools[1]) {
+    callfds[0] = eventfd(0, EFD_NONBLOCK);
+    callfds[1] = eventfd(0, EFD_NONBLOCK);
+    if (!host_mp || !zc_pools[0] || !zc_pools[1]
+        || callfds[0] < 0 || callfds[1] < 0) {
         abort();
     }
 
@@ -281,7 +286,8 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
                       tx_used)) {
         return;
     }
-    vf_zc_qp_start_rings(&b->qp, -1, rings, -1, -1, b->features);
+    vf_zc_qp_start_rings(&b->qp, -1, rings, callfds[0], callfds[1],
+                         b->features);
     vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp, true);
     if (b->zc) {
         vf_zc_rxpool_attach(b->pool, &b->qp.rxq, &b->map,
@@ -358,6 +364,18 @@ bench_stop(struct bench *b)
     vf_zc_qp_stop(&b->qp);
     b->disabled = false;
     ovs_assert(rte_mempool_full(host_mp));
+}
+
+/* Reads the rings' interrupts: none may have come while a message holds the
+ * queue pair. */
+static void
+check_interrupts(const struct bench *b)
+{
+    for (int i = 0; i < 2; i++) {
+        eventfd_t value;
+
+        ovs_assert(eventfd_read(callfds[i], &value) || !b->held);
+    }
 }
 
 /* Sums what the relay counted of packets from the VF. */
@@ -488,6 +506,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t op = take(&in);
         uint16_t offset;
 
+        check_interrupts(&b);
         switch (op & 7) {
         case 0: case 1: case 2:
             if (b.qp.rings_started) {
@@ -558,10 +577,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
     }
+    check_interrupts(&b);
     if (b.held) {
         vf_zc_qp_release(&b.qp);
+        b.held = false;
     }
     bench_stop(&b);
+    check_interrupts(&b);
     fake_release(&rxq);
     ovs_assert(rte_mempool_full(host_mp));
 
