@@ -275,6 +275,8 @@ void vf_zc_vhost_unregister(const char *path, bool client)
     OVS_EXCLUDED(vf_zc_mutex);
 int vf_zc_guest_queue_pairs(const struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex);
+bool vf_zc_qp_enabled(const struct netdev_vf_zc *dev, int q)
+    OVS_REQUIRES(dev->mutex);
 
 /* vf-zc-unixctl.c. */
 void vf_zc_unixctl_register(void);

@@ -77,15 +77,6 @@ netdev_rxq_vf_zc_cast(const struct netdev_rxq *rxq)
     return CONTAINER_OF(rxq, struct netdev_rxq_vf_zc, up);
 }
 
-/* Returns true if the guest has enabled both vrings of queue pair 'q'. */
-static bool
-vf_zc_qp_enabled(const struct netdev_vf_zc *dev, int q)
-    OVS_REQUIRES(dev->mutex)
-{
-    return (bitmap_is_set(dev->enabled_vrings, 2 * q)
-            && bitmap_is_set(dev->enabled_vrings, 2 * q + 1));
-}
-
 /* Ends the relay of queue pairs 'first' and up with the guest: their use of
  * the guest's receive rings, and their VF queues' use of the guest's
  * buffers.  Queue pairs below 'first' go on, so that a guest stopping one

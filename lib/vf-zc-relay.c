@@ -245,10 +245,11 @@ vf_zc_qp_start_rings(struct vf_zc_qp *qp, int vid,
 }
 
 /* Stops relaying with the guest's vrings (and discarding, after
- * vf_zc_qp_disable()) until vf_zc_qp_resume(), waiting for the burst in
- * progress, if any.  The rings stay as they are, and their memory must stay
- * mapped, until vf_zc_qp_stop(): in between, the caller may return the
- * buffers the VF holds (see vf-zc-rxpool.h).  Control threads. */
+ * vf_zc_qp_disable()) until vf_zc_qp_resume() or, while a message holds the
+ * queue pair, vf_zc_qp_release(), waiting for the burst in progress, if any.
+ * The rings stay as they are, and their memory must stay mapped, until
+ * vf_zc_qp_stop(): in between, the caller may return the buffers the VF
+ * holds (see vf-zc-rxpool.h).  Control threads. */
 void
 vf_zc_qp_pause(struct vf_zc_qp *qp)
 {

@@ -569,10 +569,18 @@ vf_zc_guest_queue_pairs(const struct netdev_vf_zc *dev)
         return 0;
     }
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
-        if (bitmap_is_set(dev->enabled_vrings, 2 * i)
-            && bitmap_is_set(dev->enabled_vrings, 2 * i + 1)) {
+        if (vf_zc_qp_enabled(dev, i)) {
             n++;
         }
     }
     return n;
+}
+
+/* Returns true if the guest has enabled both vrings of queue pair 'q'. */
+bool
+vf_zc_qp_enabled(const struct netdev_vf_zc *dev, int q)
+    OVS_REQUIRES(dev->mutex)
+{
+    return (bitmap_is_set(dev->enabled_vrings, 2 * q)
+            && bitmap_is_set(dev->enabled_vrings, 2 * q + 1));
 }
