@@ -250,6 +250,7 @@ netdev_vf_zc_destruct(struct netdev *netdev)
     vf_zc_options_destroy(&dev->opts);
     free(dev->vf_error);
     free(dev->relay_error);
+    free(dev->refused_msg_reason);
     free(dev->zc_mem_error);
     vf_zc_guest_mem_destroy(&dev->guest_mem);
     free(dev->qps);
@@ -684,6 +685,26 @@ vf_zc_guest_state_to_string(enum vf_zc_guest_state state)
     OVS_NOT_REACHED();
 }
 
+/* Whether the guest is being logged for live migration (VHOST_F_LOG_ALL), and
+ * whether the 'n_qps' started queue pairs mark their writes. */
+static const char *
+vf_zc_dirty_log_status(const struct netdev_vf_zc *dev, int n_qps)
+    OVS_REQUIRES(dev->mutex)
+{
+    int n_logging = 0;
+
+    if (dev->guest_state != VF_ZC_GUEST_READY
+        || !(dev->guest_features & (UINT64_C(1) << VHOST_F_LOG_ALL))) {
+        return "off";
+    }
+    for (int q = 0; q < n_qps; q++) {
+        n_logging += vf_zc_qp_logging(&dev->qps[q]);
+    }
+    return (n_logging == n_qps
+            ? "on"
+            : "on (queue pairs starting)");
+}
+
 static int
 netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
 {
@@ -729,6 +750,11 @@ netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
              dev->guest_state != VF_ZC_GUEST_DISCONNECTED ? "true" : "false");
     smap_add_format(args, "guest-connections", "%"PRIu64,
                     dev->guest_connections);
+    if (dev->refused_msgs) {
+        smap_add_format(args, "vhost-refused-messages", "%"PRIu64,
+                        dev->refused_msgs);
+        smap_add(args, "vhost-refused-reason", dev->refused_msg_reason);
+    }
     if (dev->guest_state == VF_ZC_GUEST_READY) {
         struct ds names = DS_EMPTY_INITIALIZER;
 
@@ -782,6 +808,7 @@ netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
     char *zc = vf_zc_zc_status(dev, n_active);
     smap_add(args, "zero-copy", zc);
     free(zc);
+    smap_add(args, "dirty-logging", vf_zc_dirty_log_status(dev, n_guest));
     /* Also the rings of queue pairs the guest has disabled. */
     int n_ring;
     atomic_read_relaxed(&dev->n_ring_qps, &n_ring);
@@ -884,6 +911,7 @@ struct vf_zc_totals {
     uint64_t drops[VF_ZC_N_DROPS];
     uint64_t vf_to_guest_zero_copy_packets, vf_to_guest_copy_packets;
     uint64_t fallbacks[VF_ZC_N_FALLBACKS];
+    uint64_t dirty_pages_logged, dirty_log_misses, announcements;
 
     /* Packets the VF itself dropped: no buffer to receive into (in zero
      * copy, the guest posted none), or its queue was full. */
@@ -926,6 +954,9 @@ vf_zc_sum_stats(struct netdev_vf_zc *dev, struct vf_zc_totals *sum)
         for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
             sum->fallbacks[f] += vf_zc_stat_read(&s->fallbacks[f]);
         }
+        sum->dirty_pages_logged += vf_zc_stat_read(&s->dirty_pages_logged);
+        sum->dirty_log_misses += vf_zc_stat_read(&s->dirty_log_misses);
+        sum->announcements += vf_zc_stat_read(&s->announcements);
     }
 }
 
@@ -971,7 +1002,7 @@ netdev_vf_zc_get_custom_stats(const struct netdev *netdev,
     size_t n = 0;
 
     vf_zc_sum_stats(dev, &t);
-    custom->counters = xcalloc(11 + VF_ZC_N_DROPS + VF_ZC_N_FALLBACKS,
+    custom->counters = xcalloc(14 + VF_ZC_N_DROPS + VF_ZC_N_FALLBACKS,
                                sizeof *custom->counters);
 
 #define VF_ZC_COUNTER(NAME, VALUE)                                      \
@@ -991,6 +1022,9 @@ netdev_vf_zc_get_custom_stats(const struct netdev *netdev,
     VF_ZC_COUNTER("vf_to_guest_copy_packets", t.vf_to_guest_copy_packets);
     VF_ZC_COUNTER("vf_rx_nombuf", t.vf_rx_nombuf);
     VF_ZC_COUNTER("vf_rx_missed", t.vf_rx_missed);
+    VF_ZC_COUNTER("dirty_pages_logged", t.dirty_pages_logged);
+    VF_ZC_COUNTER("dirty_log_misses", t.dirty_log_misses);
+    VF_ZC_COUNTER("guest_announcements", t.announcements);
     for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
         char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 
+#include <rte_arp.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
@@ -210,6 +211,21 @@ vf_zc_qp_start(struct vf_zc_qp *qp, int vid, const struct vf_zc_guest_mem *mem,
             return xasprintf("vring %"PRIu16": %s", vring, rings[i].error);
         }
     }
+    if (features & (UINT64_C(1) << VHOST_F_LOG_ALL)) {
+        struct vf_zc_dirty_log log;
+        uint64_t base, size;
+
+        /* The library maps the log, and maps it anew only within a message
+         * for which the port stops every queue pair (see vf-zc-vhost.c):
+         * it stays mapped while the queue pair runs. */
+        if (rte_vhost_get_log_base(vid, &base, &size) || !base) {
+            base = size = 0;
+        }
+        log.bits = (uint8_t *) (uintptr_t) base;
+        log.size = size;
+        vf_zc_qp_set_log(qp, &log, vr[0].log_guest_addr,
+                         vr[1].log_guest_addr);
+    }
     vf_zc_qp_start_rings(qp, vid, rings, vr[0].callfd, vr[1].callfd,
                          features);
     return error;
@@ -228,6 +244,10 @@ vf_zc_qp_start_rings(struct vf_zc_qp *qp, int vid,
     vf_zc_spin_lock(&qp->lock);
     qp->rxq = rings[0];
     qp->txq = rings[1];
+    if (qp->logging) {
+        vf_zc_vring_set_log(&qp->rxq, &qp->log, qp->log_used_gpa[0]);
+        vf_zc_vring_set_log(&qp->txq, &qp->log, qp->log_used_gpa[1]);
+    }
     vf_zc_vring_suppress_kicks(&qp->rxq);
     vf_zc_vring_suppress_kicks(&qp->txq);
     qp->rx_callfd = rx_callfd;
@@ -242,6 +262,56 @@ vf_zc_qp_start_rings(struct vf_zc_qp *qp, int vid,
     qp->poller[0] = '\0';
     qp_run(qp);
     vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Makes the relay mark every write it makes to the guest's memory in 'log'
+ * from the next vf_zc_qp_start_rings() on, until vf_zc_qp_stop(): the
+ * buffers' bytes, and the used rings' at guest-physical addresses
+ * 'rx_used_gpa' and 'tx_used_gpa' (0: not those).  'log' is copied; the
+ * memory it points to must stay mapped until vf_zc_qp_stop().  A log with no
+ * bits still counts each page written, as a miss.  Control threads, with the
+ * queue pair stopped. */
+void
+vf_zc_qp_set_log(struct vf_zc_qp *qp, const struct vf_zc_dirty_log *log,
+                 uint64_t rx_used_gpa, uint64_t tx_used_gpa)
+{
+    vf_zc_spin_lock(&qp->lock);
+    ovs_assert(!qp->rings_started);
+    qp->log = *log;
+    qp->log_used_gpa[0] = rx_used_gpa;
+    qp->log_used_gpa[1] = tx_used_gpa;
+    qp->logging = true;
+    vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Returns true if the queue pair marks its writes to the guest's memory in
+ * a dirty-page log.  Any thread: a report only, with no lock. */
+bool
+vf_zc_qp_logging(const struct vf_zc_qp *qp)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    return qp->logging;
+}
+
+/* Adds what the rings of 'qp' marked in the guest's dirty-page log to the
+ * queue pair's counters. */
+static void
+flush_log_stats(struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    struct vf_zc_vring *rings[] = { &qp->rxq, &qp->txq };
+
+    for (int i = 0; i < ARRAY_SIZE(rings); i++) {
+        struct vf_zc_dirty_log_stats *ls = &rings[i]->log_stats;
+
+        if (ls->pages) {
+            stat_add(&qp->stats.dirty_pages_logged, ls->pages);
+        }
+        if (ls->misses) {
+            stat_add(&qp->stats.dirty_log_misses, ls->misses);
+        }
+        memset(ls, 0, sizeof *ls);
+    }
 }
 
 /* Stops relaying with the guest's vrings (and discarding, after
@@ -332,6 +402,16 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
         qp->rx_callfd = qp->tx_callfd = -1;
         qp->vid = -1;
     }
+    if (qp->logging) {
+        /* Whatever the rings wrote last, such as the buffers the VF gave
+         * back unused, is in the log now: the front end may look at it for
+         * the last time once the rings stop. */
+        flush_log_stats(qp);
+        vf_zc_vring_set_log(&qp->rxq, NULL, 0);
+        vf_zc_vring_set_log(&qp->txq, NULL, 0);
+        memset(&qp->log, 0, sizeof qp->log);
+        qp->logging = false;
+    }
     vf_zc_spin_unlock(&qp->lock);
 }
 
@@ -387,6 +467,49 @@ vf_zc_qp_release(struct vf_zc_qp *qp)
         qp_run(qp);
     }
     vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Most RARPs one queue pair keeps to send, however often it is asked: QEMU
+ * asks 5 times after a migration. */
+#define VF_ZC_MAX_ANNOUNCEMENTS 8
+
+/* Makes the relay send a RARP from 'mac' through the VF queue of 'qp', on
+ * its next round, so that the switches between the VF and the guest's peers
+ * learn where the guest is (as the vhost library's own dequeue does when a
+ * VMM sends VHOST_USER_SEND_RARP after a migration).  The guest's rings need
+ * not be running: the relay sends from its VF queue's mempool.  Control
+ * threads. */
+void
+vf_zc_qp_announce(struct vf_zc_qp *qp, const struct eth_addr *mac)
+{
+    vf_zc_spin_lock(&qp->lock);
+    qp->announce_mac = *mac;
+    if (qp->announce_pending < VF_ZC_MAX_ANNOUNCEMENTS) {
+        qp->announce_pending++;
+    }
+    vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Sends one of the RARPs vf_zc_qp_announce() asked for, if the VF takes it
+ * (otherwise, next round). */
+static void
+send_announcement(struct vf_zc_qp *qp)
+    OVS_REQUIRES(qp->lock)
+{
+    struct rte_ether_addr mac;
+    struct rte_mbuf *m;
+
+    memcpy(&mac, &qp->announce_mac, sizeof mac);
+    m = rte_net_make_rarp_packet(qp->mp, &mac);
+    if (!m) {
+        return;
+    }
+    if (rte_eth_tx_burst(qp->port_id, qp->vf_queue, &m, 1) == 1) {
+        qp->announce_pending--;
+        stat_add(&qp->stats.announcements, 1);
+    } else {
+        rte_pktmbuf_free(m);
+    }
 }
 
 /* While the guest rings of 'qp' are stopped, makes the packets of its VF
@@ -809,6 +932,9 @@ relay_vf_to_redirect(struct vf_zc_qp *qp)
         vf_zc_vring_publish(&to->rxq);
         notify_guest(to, &to->rxq, to->rx_callfd);
         report_broken(to);
+        if (OVS_UNLIKELY(to->logging)) {
+            flush_log_stats(to);
+        }
     }
     vf_zc_spin_unlock(&to->lock);
     return n;
@@ -1038,6 +1164,9 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
         vf_zc_vring_set_budget(&qp->rxq, VF_ZC_VRING_ROUND_BUDGET);
         vf_zc_vring_set_budget(&qp->txq, VF_ZC_VRING_ROUND_BUDGET);
     }
+    if (OVS_UNLIKELY(qp->announce_pending) && qp->vf_ready) {
+        send_announcement(qp);
+    }
     if (qp->vf_ready && qp->vf_rx && qp->bypass) {
         n += relay_vf_to_guest(qp);
     }
@@ -1045,6 +1174,9 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
         n += relay_guest_to_vf(qp);
     } else if (qp->tx_discard) {
         n += discard_guest_tx(qp);
+    }
+    if (OVS_UNLIKELY(qp->logging)) {
+        flush_log_stats(qp);
     }
     vf_zc_spin_unlock(&qp->lock);
     return n;
@@ -1115,6 +1247,9 @@ vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
         vf_zc_vring_publish(&qp->rxq);
         notify_guest(qp, &qp->rxq, qp->rx_callfd);
         report_broken(qp);
+        if (OVS_UNLIKELY(qp->logging)) {
+            flush_log_stats(qp);
+        }
     }
     vf_zc_spin_unlock(&qp->lock);
     dp_packet_delete_batch(batch, true);
@@ -1201,6 +1336,14 @@ vf_zc_qp_format(struct vf_zc_qp *qp, struct ds *s)
                       vf_zc_stat_read(&qp->stats.zc_switches),
                       vf_zc_stat_read(&qp->stats.vf_queue_restarts));
     }
+    ds_put_format(s, "    dirty-page log: %s", qp->logging ? "on" : "off");
+    if (qp->logging) {
+        ds_put_format(s, " (%"PRIu64"-byte log, used rings logged: %s)",
+                      qp->log.size,
+                      qp->log_used_gpa[0] && qp->log_used_gpa[1] ? "yes"
+                      : "no");
+    }
+    ds_put_char(s, '\n');
     vf_zc_spin_unlock(&qp->lock);
 
 counters:
@@ -1215,6 +1358,11 @@ counters:
                   " copied\n",
                   vf_zc_stat_read(&qp->stats.vf_to_guest_zero_copy_packets),
                   vf_zc_stat_read(&qp->stats.vf_to_guest_copy_packets));
+    ds_put_format(s, "    dirty pages logged: %"PRIu64", beyond the log: "
+                  "%"PRIu64", announcements sent: %"PRIu64"\n",
+                  vf_zc_stat_read(&qp->stats.dirty_pages_logged),
+                  vf_zc_stat_read(&qp->stats.dirty_log_misses),
+                  vf_zc_stat_read(&qp->stats.announcements));
     ds_put_cstr(s, "    dropped:");
     for (int d = 0; d < VF_ZC_N_DROPS; d++) {
         ds_put_format(s, " %s %"PRIu64, vf_zc_drop_name(d),

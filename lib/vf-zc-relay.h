@@ -63,8 +63,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "openvswitch/types.h"
 #include "ovs-atomic.h"
 #include "util.h"
+#include "vf-zc-dirty-log.h"
 #include "vf-zc-rxpool.h"
 #include "vf-zc-spinlock.h"
 #include "vf-zc-vring.h"
@@ -125,6 +127,17 @@ struct vf_zc_qp_stats {
     atomic_uint64_t vf_to_guest_copy_packets;
     atomic_uint64_t fallbacks[VF_ZC_N_FALLBACKS];
 
+    /* Pages marked in the guest's dirty-page log while it was being
+     * migrated (a page written twice counts twice), and pages written that
+     * were beyond the log, so not marked (only a front end that sized its
+     * log wrong causes those). */
+    atomic_uint64_t dirty_pages_logged;
+    atomic_uint64_t dirty_log_misses;
+
+    /* RARPs sent through the VF to announce the guest after a migration
+     * (see vf_zc_qp_announce()). */
+    atomic_uint64_t announcements;
+
     /* Switches between zero copy and copy, by the relay; and restarts of
      * the VF queue, alone or with the whole VF, to take guest buffers
      * back, by control threads. */
@@ -168,6 +181,15 @@ struct vf_zc_qp {
                                                      * (vring 2 * qid). */
     struct vf_zc_vring txq OVS_GUARDED;             /* Guest transmit ring
                                                      * (vring 2 * qid + 1). */
+    struct vf_zc_dirty_log log OVS_GUARDED;     /* The guest's dirty-page
+                                                 * log, while it is being
+                                                 * migrated (see
+                                                 * vf_zc_qp_set_log()). */
+    bool logging OVS_GUARDED;                   /* 'log' and 'log_used_gpa'
+                                                 * apply from the next
+                                                 * start. */
+    uint64_t log_used_gpa[2] OVS_GUARDED;       /* Where the front end logs
+                                                 * each ring's used ring. */
     bool guest_csum OVS_GUARDED;                /* VIRTIO_NET_F_GUEST_CSUM:
                                                  * checksums the VF validated
                                                  * may be marked so. */
@@ -260,6 +282,9 @@ struct vf_zc_qp {
                                                          * backoff). */
     bool zc_hold_done OVS_GUARDED;              /* This hold has seen enough
                                                  * buffers. */
+    struct eth_addr announce_mac OVS_GUARDED;   /* The guest's MAC, and */
+    unsigned int announce_pending OVS_GUARDED;  /* RARPs to send for it
+                                                 * (vf_zc_qp_announce()). */
     char poller[32] OVS_GUARDED;                /* Name of the PMD thread
                                                  * relaying, recorded at its
                                                  * first burst after a
@@ -278,12 +303,16 @@ char *vf_zc_qp_start(struct vf_zc_qp *, int vid,
 void vf_zc_qp_start_rings(struct vf_zc_qp *, int vid,
                           const struct vf_zc_vring rings[2], int rx_callfd,
                           int tx_callfd, uint64_t features);
+void vf_zc_qp_set_log(struct vf_zc_qp *, const struct vf_zc_dirty_log *,
+                      uint64_t rx_used_gpa, uint64_t tx_used_gpa);
+bool vf_zc_qp_logging(const struct vf_zc_qp *);
 void vf_zc_qp_pause(struct vf_zc_qp *);
 void vf_zc_qp_disable(struct vf_zc_qp *);
 void vf_zc_qp_stop(struct vf_zc_qp *);
 void vf_zc_qp_resume(struct vf_zc_qp *);
 void vf_zc_qp_hold(struct vf_zc_qp *);
 void vf_zc_qp_release(struct vf_zc_qp *);
+void vf_zc_qp_announce(struct vf_zc_qp *, const struct eth_addr *);
 void vf_zc_qp_set_redirect(struct vf_zc_qp *, struct vf_zc_qp *to);
 void vf_zc_qp_set_zc(struct vf_zc_qp *, struct vf_zc_rxpool *, bool active,
                      enum vf_zc_fallback, uint32_t min_buffers);

@@ -34,6 +34,7 @@
 struct vf_zc_rxbuf {
     uint8_t *guest;             /* The guest buffer (where the virtio-net
                                  * header goes), or NULL if unbound. */
+    uint64_t gpa;               /* Its guest-physical address. */
     uint32_t len;               /* Bytes in the guest buffer. */
     uint16_t head;              /* Its chain's head descriptor. */
     bool in_pool;               /* In one of the pool's stacks. */
@@ -48,7 +49,6 @@ static const char *const fallback_names[VF_ZC_N_FALLBACKS] = {
     [VF_ZC_FALLBACK_VF] = "vf_refused",
     [VF_ZC_FALLBACK_BUFFER_TOO_SMALL] = "guest_buffer_too_small",
     [VF_ZC_FALLBACK_TRANSLATION] = "translation",
-    [VF_ZC_FALLBACK_DIRTY_LOG] = "dirty_logging",
     [VF_ZC_FALLBACK_FEW_BUFFERS] = "few_guest_buffers",
     [VF_ZC_FALLBACK_PACKET] = "vf_packet_layout",
     [VF_ZC_FALLBACK_BYPASS_OFF] = "bypass_off",
@@ -63,8 +63,6 @@ static const char *const fallback_reasons[VF_ZC_N_FALLBACKS] = {
                                         "smaller than a frame",
     [VF_ZC_FALLBACK_TRANSLATION] = "guest memory cannot be mapped for the "
                                    "VF",
-    [VF_ZC_FALLBACK_DIRTY_LOG] = "guest memory is being logged for "
-                                 "migration",
     [VF_ZC_FALLBACK_FEW_BUFFERS] = "waiting for the guest to post enough "
                                    "receive buffers",
     [VF_ZC_FALLBACK_PACKET] = "the VF split a packet",
@@ -444,6 +442,7 @@ bind_next(struct vf_zc_rxpool *pool, struct rte_mbuf **mp)
     m = pool->unbound[--pool->n_unbound];
     b = rxbuf(m);
     b->guest = chain.iov[0].base;
+    b->gpa = chain.iov[0].gpa;
     b->len = chain.iov[0].len;
     b->head = chain.head;
     b->delivered = false;
@@ -605,6 +604,10 @@ vf_zc_rxpool_deliver(struct vf_zc_rxpool *pool, struct rte_mbuf *m,
     } else {
         memcpy(b->guest, &hdr, pool->hdr_len);
     }
+    /* The NIC's write and this header are visible to the guest once the
+     * buffer is published: both are logged before, if the guest is being
+     * migrated. */
+    vf_zc_vring_log_write(pool->vq, b->gpa, pool->hdr_len + m->data_len);
     vf_zc_vring_push(pool->vq, b->head, pool->hdr_len + m->data_len);
     b->delivered = true;
     pool->returned++;

@@ -89,7 +89,6 @@ enum vf_zc_fallback {
     VF_ZC_FALLBACK_BUFFER_TOO_SMALL,    /* A guest buffer smaller than a
                                          * frame. */
     VF_ZC_FALLBACK_TRANSLATION,     /* Guest memory a device cannot reach. */
-    VF_ZC_FALLBACK_DIRTY_LOG,       /* The guest's memory is being logged. */
     VF_ZC_FALLBACK_FEW_BUFFERS,     /* The guest posted too few buffers to
                                      * fill the VF's ring. */
     VF_ZC_FALLBACK_PACKET,          /* One packet the VF did not place as

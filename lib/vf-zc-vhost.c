@@ -29,8 +29,10 @@
 
 #include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_version.h>
 #include <rte_vhost.h>
 
 #include "bitmap.h"
@@ -44,9 +46,19 @@ static const struct rte_vhost_device_ops vf_zc_vhost_ops;
 
 /* The virtio features a vf-zc port offers its guest.  vf-zc processes the
  * virtqueues itself, so this is exactly what its ring engine implements:
- * split rings only, no offloads yet (see vf_zc_vhost_set_features()).  The
- * link status (VIRTIO_NET_F_STATUS) is the VMM's to offer, as for
- * dpdkvhostuser ports: the vhost library's net device does not. */
+ * split rings only, no offloads yet (see vf_zc_vhost_set_features()), and
+ * dirty-page logging for live migration (VHOST_F_LOG_ALL).  The link status
+ * (VIRTIO_NET_F_STATUS) is the VMM's to offer, as for dpdkvhostuser ports:
+ * the vhost library's net device does not.  Nor is VIRTIO_NET_F_GUEST_ANNOUNCE
+ * offered: after a migration, the port announces the guest itself, when the
+ * VMM asks (VHOST_USER_SEND_RARP), so that the network learns where the guest
+ * is before it sends anything.
+ *
+ * The protocol features are the library's: they include LOG_SHMFD (the log
+ * comes as a file descriptor) and RARP, but not PAGEFAULT, which post-copy
+ * migration needs, since vf-zc never asks for RTE_VHOST_USER_POSTCOPY_SUPPORT:
+ * a NIC cannot wait for a page that has not arrived yet, so post-copy
+ * migration is refused (see vf_zc_vhost_msg_refusal()). */
 #define VF_ZC_VIRTIO_FEATURES                   \
     ((1ULL << VIRTIO_NET_F_GUEST_CSUM)          \
      | (1ULL << VIRTIO_NET_F_MTU)               \
@@ -57,6 +69,7 @@ static const struct rte_vhost_device_ops vf_zc_vhost_ops;
      | (1ULL << VIRTIO_RING_F_INDIRECT_DESC)    \
      | (1ULL << VIRTIO_RING_F_EVENT_IDX)        \
      | (1ULL << VHOST_USER_F_PROTOCOL_FEATURES) \
+     | (1ULL << VHOST_F_LOG_ALL)                \
      | (1ULL << VIRTIO_F_VERSION_1))
 
 /* Offers exactly VF_ZC_VIRTIO_FEATURES on vhost-user socket 'path'.
@@ -185,7 +198,7 @@ vf_zc_vhost_port(int vid, const char *event)
  * vhost library processes itself, means for the relay, which processes the
  * rings: */
 enum vf_zc_msg_scope {
-    VF_ZC_MSG_NONE,         /* Nothing it uses (logging, config...). */
+    VF_ZC_MSG_NONE,         /* Nothing it uses (config, RARP...). */
     VF_ZC_MSG_DEVICE,       /* The memory, the features or the whole device
                              * change: every queue pair stops first, and
                              * the VF gives the guest's buffers back. */
@@ -216,6 +229,8 @@ vf_zc_vhost_msg_scope(const void *msg, int *vring)
     case 2:     /* VHOST_USER_SET_FEATURES */
     case 4:     /* VHOST_USER_RESET_OWNER */
     case 5:     /* VHOST_USER_SET_MEM_TABLE */
+    case 6:     /* VHOST_USER_SET_LOG_BASE: the library unmaps the old log,
+                 * which the relay may be marking. */
     case 37:    /* VHOST_USER_ADD_MEM_REG */
     case 38:    /* VHOST_USER_REM_MEM_REG */
         return VF_ZC_MSG_DEVICE;
@@ -238,6 +253,126 @@ vf_zc_vhost_msg_scope(const void *msg, int *vring)
          * callback. */
         return VF_ZC_MSG_NONE;
     }
+}
+
+#if RTE_VERSION < RTE_VERSION_NUM(22, 11, 0, 0) \
+    || RTE_VERSION >= RTE_VERSION_NUM(22, 12, 0, 0)
+#error "vf-zc reads vhost-user messages as DPDK 22.11's vhost library passes them"
+#endif
+
+/* A message hook gets the vhost library's message context: the message (a
+ * 12-byte header, then the payload), then the file descriptors that came
+ * with it.  DPDK 22.11 keeps that layout for external handlers (struct
+ * vhu_msg_context in its lib/vhost/vhost_user.h): the message takes 644
+ * bytes whatever its size, then come 8 ints for file descriptors and the
+ * number of them. */
+#define VF_ZC_VHU_MSG_LEN 644
+#define VF_ZC_VHU_MAX_FDS 8
+
+static void
+vf_zc_vhost_msg_fds(void *msg, int **fds, int *n_fds)
+{
+    uint8_t *p = msg;
+    int n;
+
+    memcpy(&n, p + VF_ZC_VHU_MSG_LEN + VF_ZC_VHU_MAX_FDS * sizeof(int),
+           sizeof n);
+    *fds = (int *) (void *) (p + VF_ZC_VHU_MSG_LEN);
+    *n_fds = n < 0 || n > VF_ZC_VHU_MAX_FDS ? 0 : n;
+}
+
+/* Returns why 'msg' (VHOST_USER_SET_LOG_BASE) must not reach the vhost
+ * library, or NULL if it may.  The library checks only the message's size
+ * and that the log does not wrap around: it maps whatever size it is told,
+ * and the first mark past the end of a shorter file would raise SIGBUS in a
+ * PMD thread; and DPDK 22.11.7 and later map the log from 'mmap_offset' but
+ * also add 'mmap_offset' to where they think it starts, so a nonzero offset
+ * puts marks outside the mapping.  QEMU sends a sealed memfd and offset 0.
+ * So the log must be one regular file, at least as long as the size given,
+ * from offset 0. */
+static const char *
+vf_zc_log_base_refusal(void *msg)
+{
+    uint64_t size, offset;
+    uint32_t msg_size;
+    struct stat st;
+    int *fds, n_fds;
+    uint8_t *p = msg;
+
+    vf_zc_vhost_msg_fds(msg, &fds, &n_fds);
+    memcpy(&msg_size, p + 8, sizeof msg_size);
+    if (msg_size != 2 * sizeof(uint64_t)) {
+        return "SET_LOG_BASE of the wrong size";
+    } else if (n_fds != 1 || fds[0] < 0) {
+        return "SET_LOG_BASE without exactly one file descriptor";
+    }
+    memcpy(&size, p + 12, sizeof size);
+    memcpy(&offset, p + 20, sizeof offset);
+    if (offset) {
+        return "SET_LOG_BASE with a nonzero offset";
+    } else if (!size) {
+        return "SET_LOG_BASE of an empty log";
+    } else if (fstat(fds[0], &st) || !S_ISREG(st.st_mode)) {
+        return "SET_LOG_BASE with a log that is not a regular file";
+    } else if (st.st_size < 0 || (uint64_t) st.st_size < size) {
+        return "SET_LOG_BASE with a log larger than its file";
+    }
+    return NULL;
+}
+
+/* Returns why the vhost library must not handle vhost-user message 'msg', or
+ * NULL if it may. */
+static const char *
+vf_zc_vhost_msg_refusal(void *msg)
+{
+    uint32_t request;
+
+    memcpy(&request, msg, sizeof request);
+    switch (request) {
+    case 6:     /* VHOST_USER_SET_LOG_BASE */
+        return vf_zc_log_base_refusal(msg);
+    case 28:    /* VHOST_USER_POSTCOPY_ADVISE */
+    case 29:    /* VHOST_USER_POSTCOPY_LISTEN */
+    case 30:    /* VHOST_USER_POSTCOPY_END */
+        /* Never negotiated (vf-zc does not offer PAGEFAULT), but the
+         * library would open a userfaultfd all the same. */
+        return "post-copy migration, which vf-zc does not support";
+    default:
+        return NULL;
+    }
+}
+
+/* A refused message: the library answers it with an error if the front end
+ * asked for a reply, and otherwise closes the connection (the port stays,
+ * for the next one).  It leaves the message's file descriptors to whoever
+ * refuses it: vf_zc_close_msg_fds() closes them.  vf_zc_refuse_msg() counts
+ * it, for port 'dev', and says why. */
+static void
+vf_zc_close_msg_fds(void *msg)
+{
+    int *fds, n_fds;
+
+    vf_zc_vhost_msg_fds(msg, &fds, &n_fds);
+    for (int i = 0; i < n_fds; i++) {
+        if (fds[i] >= 0) {
+            close(fds[i]);
+            fds[i] = -1;
+        }
+    }
+}
+
+static void
+vf_zc_refuse_msg(struct netdev_vf_zc *dev, const char *why)
+    OVS_REQUIRES(dev->mutex)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
+
+    dev->refused_msgs++;
+    free(dev->refused_msg_reason);
+    dev->refused_msg_reason = xstrdup(why);
+    VLOG_WARN_RL(&rl, "%s: vhost-user message refused: %s",
+                 netdev_get_name(&dev->up), why);
+    netdev_change_seq_changed(&dev->up);
 }
 
 /* Ends what the vhost-user message being handled holds or stops, if its end
@@ -268,18 +403,40 @@ vf_zc_release_msg_hold(struct netdev_vf_zc *dev)
     dev->msg_vring = -1;
 }
 
-/* Around the vhost library's handling of a message that may change what the
- * relay uses: before it ('done' false), stop or hold the queue pairs it
- * affects, and only those; after it ('done' true), let them go on, or the
- * main thread restart them with the new rings.  'msg' starts with the
- * vhost-user header, whose first member is the request. */
+/* The VMM asks, after a migration, that the network learn where the guest
+ * now is: the port sends a RARP from the guest's MAC (the first 6 bytes of
+ * 'msg''s payload) through its VF.  QEMU asks up to 5 times, the first time
+ * before the guest's device is even set up here; the VF's first queue's
+ * relay sends one RARP each time. */
 static void
-vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
+vf_zc_announce_guest(struct netdev_vf_zc *dev, const void *msg)
+    OVS_REQUIRES(dev->mutex)
 {
+    struct eth_addr mac;
+
+    memcpy(&mac, (const uint8_t *) msg + 12, sizeof mac);
+    dev->announce_requests++;
+    vf_zc_qp_announce(&dev->qps[0], &mac);
+    VLOG_INFO("%s: announcing guest "ETH_ADDR_FMT" through the VF",
+              netdev_get_name(&dev->up), ETH_ADDR_ARGS(mac));
+}
+
+/* Around the vhost library's handling of a message that may change what the
+ * relay uses: before it ('done' false), refuse it if it must not be handled
+ * (returns false then), or stop or hold the queue pairs it affects, and only
+ * those; after it ('done' true), let them go on, or the main thread restart
+ * them with the new rings.  'msg' starts with the vhost-user header, whose
+ * first member is the request. */
+static bool
+vf_zc_vhost_msg_event(int vid, void *msg, bool done)
+{
+    const char *refusal = done ? NULL : vf_zc_vhost_msg_refusal(msg);
     struct netdev_vf_zc *dev;
     enum vf_zc_msg_scope scope;
+    uint32_t request;
     int vring, qp;
 
+    memcpy(&request, msg, sizeof request);
     scope = vf_zc_vhost_msg_scope(msg, &vring);
     qp = vring >= 0 ? vring / 2 : 0;
     if (scope != VF_ZC_MSG_NONE && scope != VF_ZC_MSG_DEVICE
@@ -288,7 +445,7 @@ vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
         scope = VF_ZC_MSG_NONE;
     }
     if (scope == VF_ZC_MSG_NONE && done) {
-        return;
+        return true;
     }
     ovs_mutex_lock(&vf_zc_mutex);
     dev = vf_zc_vhost_port(vid, done ? "ring change done" : "ring change");
@@ -301,7 +458,12 @@ vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
              * the previous message held ends now, whatever this one is. */
             vf_zc_end_msg(dev);
         }
-        if (scope == VF_ZC_MSG_NONE) {
+        if (refusal) {
+            vf_zc_refuse_msg(dev, refusal);
+        } else if (request == 19 && !done) {
+            /* VHOST_USER_SEND_RARP: the guest has just arrived here. */
+            vf_zc_announce_guest(dev, msg);
+        } else if (scope == VF_ZC_MSG_NONE) {
             /* Nothing to do. */
         } else if (scope == VF_ZC_MSG_NOTIFY) {
             /* The library closes the old descriptor and, on the way,
@@ -317,6 +479,13 @@ vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
         } else {
             dev->guest_msg_pending = !done;
             if (done) {
+                if (request == 2 && dev->guest_state == VF_ZC_GUEST_READY) {
+                    /* SET_FEATURES: the features_changed callback is not
+                     * called while the device is stopped, and is called
+                     * before the library stores them. */
+                    rte_vhost_get_negotiated_features(vid,
+                                                      &dev->guest_features);
+                }
                 netdev_request_reconfigure(&dev->up);
             } else {
                 vf_zc_stop_queue_pairs(dev, qp);
@@ -325,13 +494,19 @@ vf_zc_vhost_msg_event(int vid, const void *msg, bool done)
         ovs_mutex_unlock(&dev->mutex);
     }
     ovs_mutex_unlock(&vf_zc_mutex);
+    if (refusal) {
+        vf_zc_close_msg_fds(msg);
+        return false;
+    }
+    return true;
 }
 
 static enum rte_vhost_msg_result
 vf_zc_pre_msg_handle(int vid, void *msg)
 {
-    vf_zc_vhost_msg_event(vid, msg, false);
-    return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+    return (vf_zc_vhost_msg_event(vid, msg, false)
+            ? RTE_VHOST_MSG_RESULT_NOT_HANDLED
+            : RTE_VHOST_MSG_RESULT_ERR);
 }
 
 static enum rte_vhost_msg_result

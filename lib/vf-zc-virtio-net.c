@@ -135,6 +135,7 @@ vf_zc_net_rx_copy(struct vf_zc_vring *rxq, size_t hdr_len, bool mergeable,
     vf_zc_chain_copy_in(&chains[0], 0, &hdr, hdr_len);
 
     for (size_t i = 0; i < n; i++) {
+        vf_zc_vring_log_chain(rxq, &chains[i], written[i]);
         vf_zc_vring_push(rxq, chains[i].head, written[i]);
     }
     return VF_ZC_NET_RX_OK;

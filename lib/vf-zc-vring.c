@@ -63,6 +63,17 @@ vring_avail_event(const struct vf_zc_vring *vq)
     return (uint16_t *) &vq->used->ring[vq->size];
 }
 
+/* Marks the 'len' bytes at 'offset' in the used ring, just written, in the
+ * guest's dirty-page log, if it is being logged with the used ring. */
+static inline void
+log_used(struct vf_zc_vring *vq, size_t offset, size_t len)
+{
+    if (OVS_UNLIKELY(vq->used_gpa)) {
+        vf_zc_dirty_log_mark(vq->log, vq->used_gpa + offset, len,
+                             &vq->log_stats);
+    }
+}
+
 /* Takes the chain at 'head' as a bad chain. */
 static enum vf_zc_vring_status
 vring_bad_chain(struct vf_zc_vring *vq, struct vf_zc_chain *chain,
@@ -276,6 +287,7 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
                                    "longer than 4 GB", head);
             }
             chain->iov[chain->n_iov].base = p;
+            chain->iov[chain->n_iov].gpa = d.addr;
             chain->iov[chain->n_iov].len = d.len;
             chain->n_iov++;
         }
@@ -321,6 +333,7 @@ vf_zc_vring_push(struct vf_zc_vring *vq, uint16_t head, uint32_t len)
     elem = &vq->used->ring[vq->last_used_idx & (vq->size - 1)];
     elem->id = head;
     elem->len = len;
+    log_used(vq, (uint8_t *) elem - (uint8_t *) vq->used, sizeof *elem);
     vq->last_used_idx++;
 }
 
@@ -337,6 +350,8 @@ vf_zc_vring_publish(struct vf_zc_vring *vq)
      * index). */
     atomic_thread_fence(memory_order_release);
     write_once_u16(&vq->used->idx, vq->last_used_idx);
+    log_used(vq, offsetof(struct vf_zc_vring_used, idx),
+             sizeof vq->used->idx);
     vq->published_used_idx = vq->last_used_idx;
 }
 
@@ -384,8 +399,43 @@ vf_zc_vring_suppress_kicks(struct vf_zc_vring *vq)
         return;
     }
     write_once_u16(&vq->used->flags, VF_ZC_VRING_USED_F_NO_NOTIFY);
+    log_used(vq, offsetof(struct vf_zc_vring_used, flags),
+             sizeof vq->used->flags);
     if (vq->event_idx) {
-        write_once_u16(vring_avail_event(vq), vq->last_avail_idx - 1);
+        uint16_t *event = vring_avail_event(vq);
+
+        write_once_u16(event, vq->last_avail_idx - 1);
+        log_used(vq, (uint8_t *) event - (uint8_t *) vq->used, sizeof *event);
+    }
+}
+
+/* Makes the device mark its writes to guest memory through 'vq' in 'log'
+ * from now on (see 'log' in struct vf_zc_vring), or stop marking them if
+ * 'log' is NULL.  The used ring's writes are marked at guest-physical address
+ * 'used_gpa', unless it is 0.  'log' must stay valid until the next call. */
+void
+vf_zc_vring_set_log(struct vf_zc_vring *vq, const struct vf_zc_dirty_log *log,
+                    uint64_t used_gpa)
+{
+    vq->log = log;
+    vq->used_gpa = log ? used_gpa : 0;
+}
+
+/* Marks the first 'len' bytes of 'chain', which the device has just written
+ * (a packet and its header), in the guest's dirty-page log, if it is being
+ * logged.  Call it before pushing the chain. */
+void
+vf_zc_vring_log_chain(struct vf_zc_vring *vq, const struct vf_zc_chain *chain,
+                      uint32_t len)
+{
+    if (OVS_LIKELY(!vq->log)) {
+        return;
+    }
+    for (size_t i = 0; i < chain->n_iov && len; i++) {
+        uint32_t n = MIN(len, chain->iov[i].len);
+
+        vf_zc_dirty_log_mark(vq->log, chain->iov[i].gpa, n, &vq->log_stats);
+        len -= n;
     }
 }
 

@@ -58,6 +58,7 @@
 #include <stdint.h>
 
 #include "openvswitch/compiler.h"
+#include "vf-zc-dirty-log.h"
 
 struct vf_zc_guest_mem;
 
@@ -123,6 +124,7 @@ struct vf_zc_vring_used {
 /* A descriptor chain, translated. */
 struct vf_zc_iov {
     uint8_t *base;              /* In this process. */
+    uint64_t gpa;               /* In the guest (for its dirty-page log). */
     uint32_t len;
 };
 
@@ -160,6 +162,16 @@ struct vf_zc_vring {
      * two vf_zc_vring_set_budget() calls the ring reads at most the budget
      * set, whatever the guest writes. */
     uint32_t budget;
+
+    /* While the guest is being migrated, its dirty-page log (see
+     * vf-zc-dirty-log.h), or NULL: every write the device makes to guest
+     * memory through this ring is then marked, the buffers' bytes by the
+     * writer (vf_zc_vring_log_chain()), the used ring's by the ring itself,
+     * at guest-physical address 'used_gpa' (0: the front end asked for no
+     * logging of the used ring).  Set with vf_zc_vring_set_log(). */
+    const struct vf_zc_dirty_log *log;
+    uint64_t used_gpa;
+    struct vf_zc_dirty_log_stats log_stats;
 
     /* Statistics. */
     uint64_t bad_chains;        /* Chains refused because a buffer was
@@ -201,6 +213,21 @@ static inline void
 vf_zc_vring_set_budget(struct vf_zc_vring *vq, uint32_t budget)
 {
     vq->budget = budget;
+}
+
+void vf_zc_vring_set_log(struct vf_zc_vring *, const struct vf_zc_dirty_log *,
+                         uint64_t used_gpa);
+void vf_zc_vring_log_chain(struct vf_zc_vring *, const struct vf_zc_chain *,
+                           uint32_t len);
+
+/* Marks the 'len' bytes at guest-physical 'gpa', just written by the device,
+ * in the guest's dirty-page log, if it is being logged. */
+static inline void
+vf_zc_vring_log_write(struct vf_zc_vring *vq, uint64_t gpa, uint64_t len)
+{
+    if (OVS_UNLIKELY(vq->log)) {
+        vf_zc_dirty_log_mark(vq->log, gpa, len, &vq->log_stats);
+    }
 }
 
 uint16_t vf_zc_vring_avail_count(struct vf_zc_vring *);

@@ -103,10 +103,6 @@ vf_zc_zc_refusal(const struct netdev_vf_zc *dev)
          * (invariant 10 in the design), so the VF receives into host
          * buffers. */
         return VF_ZC_FALLBACK_BYPASS_OFF;
-    } else if (dev->guest_features & (UINT64_C(1) << VHOST_F_LOG_ALL)) {
-        /* vf-zc does not offer LOG_ALL yet, so this does not happen; if it
-         * did, the copy path would be the one to log its writes. */
-        return VF_ZC_FALLBACK_DIRTY_LOG;
     } else if (dev->zc_mem_error) {
         return VF_ZC_FALLBACK_TRANSLATION;
     }

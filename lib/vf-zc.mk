@@ -7,6 +7,7 @@
 # through ovstest: option parsing, guest memory, the virtqueue engine.
 lib_libopenvswitch_la_SOURCES += \
 	lib/netdev-vf-zc.h \
+	lib/vf-zc-dirty-log.h \
 	lib/vf-zc-guest-mem.c \
 	lib/vf-zc-guest-mem.h \
 	lib/vf-zc-options.c \

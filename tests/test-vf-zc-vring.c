@@ -715,6 +715,109 @@ test_random(struct ovs_cmdl_context *ctx)
            n_broken ? "some" : "no");
 }
 
+/* Dirty-page logging. */
+
+/* Returns the pages marked in 'log' ('size' bytes), as offsets in pages from
+ * GUEST_BASE, in 'pages' (at most 'max'), and how many there are. */
+static size_t
+marked_pages(const uint8_t *log, size_t size, int64_t *pages, size_t max)
+{
+    size_t n = 0;
+
+    for (uint64_t bit = 0; bit < size * 8; bit++) {
+        if (log[bit / 8] & (1u << (bit % 8))) {
+            ovs_assert(n < max);
+            pages[n++] = bit - GUEST_BASE / VF_ZC_DIRTY_LOG_PAGE;
+        }
+    }
+    return n;
+}
+
+static void
+test_dirty_log(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    /* A log that covers the guest's memory, and a guard after it. */
+    size_t log_size = (GUEST_BASE + GUEST_SIZE) / VF_ZC_DIRTY_LOG_PAGE / 8;
+    uint8_t *bits = xzalloc(log_size + 64);
+    struct vf_zc_dirty_log log = { .bits = bits, .size = log_size };
+    uint32_t lens[3] = { 3000, 3000, 3000 };
+    uint8_t pkt[5000];
+    struct vf_zc_seg seg = { pkt, sizeof pkt };
+    struct vf_zc_vring vq;
+    struct vf_zc_chain chain;
+    struct guest g;
+    int64_t pages[16];
+    size_t n;
+
+    /* Without a log, nothing is marked. */
+    guest_init(&g);
+    device_init(&g, &vq, true, false);
+    for (int i = 0; i < 3; i++) {
+        guest_post(&g, 1, &lens[i], true);
+    }
+    fill_pattern(pkt, sizeof pkt, 5);
+    ovs_assert(vf_zc_net_rx_copy(&vq, 12, true, 0, &seg, 1)
+               == VF_ZC_NET_RX_OK);
+    vf_zc_vring_publish(&vq);
+    ovs_assert(!marked_pages(bits, log_size + 64, pages, ARRAY_SIZE(pages)));
+    printf("not logging: nothing marked\n");
+    guest_destroy(&g);
+
+    /* Logging: the used ring's writes (flags and avail_event at start, then
+     * the entries and the index) are in page 1, the buffers from page 2 on:
+     * a 5000-byte packet and its header fill the first buffer (page 2) and
+     * 2012 bytes of the second (pages 2 and 3); the third buffer, in pages
+     * 3 and 4, stays unwritten, and the rings' descriptors and avail ring
+     * (page 0) are the guest's own writes. */
+    guest_init(&g);
+    device_init(&g, &vq, true, false);
+    vf_zc_vring_set_log(&vq, &log, used_gpa());
+    vf_zc_vring_suppress_kicks(&vq);
+    n = marked_pages(bits, log_size, pages, ARRAY_SIZE(pages));
+    ovs_assert(n == 1 && pages[0] == 1);
+    printf("kicks suppressed: used ring page marked\n");
+    for (int i = 0; i < 3; i++) {
+        guest_post(&g, 1, &lens[i], true);
+    }
+    ovs_assert(vf_zc_net_rx_copy(&vq, 12, true, 0, &seg, 1)
+               == VF_ZC_NET_RX_OK);
+    vf_zc_vring_publish(&vq);
+    n = marked_pages(bits, log_size, pages, ARRAY_SIZE(pages));
+    ovs_assert(n == 3 && pages[0] == 1 && pages[1] == 2 && pages[2] == 3);
+    ovs_assert(vq.log_stats.pages == 2 + 3 + 3 && !vq.log_stats.misses);
+    printf("5000-byte packet over 2 buffers: pages 1 to 3 marked, "
+           "%"PRIu64" marks\n", vq.log_stats.pages);
+
+    /* A chain returned unused marks only its used entry. */
+    memset(bits, 0, log_size);
+    ovs_assert(vf_zc_vring_pop(&vq, true, &chain) == VF_ZC_VRING_OK);
+    vf_zc_vring_push(&vq, chain.head, 0);
+    vf_zc_vring_publish(&vq);
+    n = marked_pages(bits, log_size, pages, ARRAY_SIZE(pages));
+    ovs_assert(n == 1 && pages[0] == 1);
+    printf("buffer returned unused: only the used ring marked\n");
+    guest_destroy(&g);
+
+    /* A log too small for the guest's memory: nothing marked outside it,
+     * every page counted as a miss; the used ring, if the front end puts it
+     * at the very top of the address space, wraps nothing. */
+    memset(bits, 0, log_size + 64);
+    log.size = GUEST_BASE / VF_ZC_DIRTY_LOG_PAGE / 8;
+    guest_init(&g);
+    device_init(&g, &vq, false, false);
+    vf_zc_vring_set_log(&vq, &log, UINT64_MAX - 4);
+    guest_post(&g, 1, &lens[0], true);
+    seg.len = 100;
+    ovs_assert(vf_zc_net_rx_copy(&vq, 12, true, 0, &seg, 1)
+               == VF_ZC_NET_RX_OK);
+    vf_zc_vring_publish(&vq);
+    ovs_assert(!marked_pages(bits, log_size + 64, pages, ARRAY_SIZE(pages)));
+    printf("log smaller than memory: nothing marked, %"PRIu64" misses\n",
+           vq.log_stats.misses);
+    guest_destroy(&g);
+    free(bits);
+}
+
 static const struct ovs_cmdl_command commands[] = {
     { "guest-mem", NULL, 0, 0, test_guest_mem, OVS_RO },
     { "guest-iova", NULL, 0, 0, test_guest_iova, OVS_RO },
@@ -727,6 +830,7 @@ static const struct ovs_cmdl_command commands[] = {
     { "notify", NULL, 0, 0, test_notify, OVS_RO },
     { "malformed", NULL, 0, 1, test_malformed, OVS_RO },
     { "random", NULL, 0, 2, test_random, OVS_RO },
+    { "dirty-log", NULL, 0, 0, test_dirty_log, OVS_RO },
     { NULL, NULL, 0, 0, NULL, OVS_RO },
 };
 
