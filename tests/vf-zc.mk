@@ -13,11 +13,13 @@ EXTRA_DIST += tests/vf-zc-guest-initramfs
 SYSTEM_DPDK_TESTSUITE_AT += \
 	tests/system-vf-zc-macros.at \
 	tests/system-vf-zc.at \
-	tests/system-vf-zc-qemu.at
+	tests/system-vf-zc-qemu.at \
+	tests/system-vf-zc-migration.at
 
 tests_ovstest_SOURCES += \
 	tests/test-vf-zc-attack.c \
 	tests/test-vf-zc-frontend.c \
+	tests/test-vf-zc-log-attack.c \
 	tests/test-vf-zc-options.c \
 	tests/test-vf-zc-vring.c \
 	tests/test-vf-zc-work-bound.c \
