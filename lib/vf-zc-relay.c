@@ -473,12 +473,14 @@ vf_zc_qp_release(struct vf_zc_qp *qp)
  * asks 5 times after a migration. */
 #define VF_ZC_MAX_ANNOUNCEMENTS 8
 
-/* Makes the relay send a RARP from 'mac' through the VF queue of 'qp', on
- * its next round, so that the switches between the VF and the guest's peers
- * learn where the guest is (as the vhost library's own dequeue does when a
- * VMM sends VHOST_USER_SEND_RARP after a migration).  The guest's rings need
- * not be running: the relay sends from its VF queue's mempool.  Control
- * threads. */
+/* Makes the relay send a RARP from 'mac' through the VF queue of 'qp', so
+ * that the switches between the VF and the guest's peers learn where the
+ * guest is (as the vhost library's own dequeue does when a VMM sends
+ * VHOST_USER_SEND_RARP after a migration).  The relay sends it once it
+ * relays with the guest's rings: QEMU asks before it starts the guest's
+ * device, and until the queue pair runs, the VF may be restarted (which may
+ * lose what it was sending) and what the network sends to the guest would
+ * be dropped.  Control threads. */
 void
 vf_zc_qp_announce(struct vf_zc_qp *qp, const struct eth_addr *mac)
 {
@@ -1164,7 +1166,8 @@ vf_zc_qp_relay(struct vf_zc_qp *qp)
         vf_zc_vring_set_budget(&qp->rxq, VF_ZC_VRING_ROUND_BUDGET);
         vf_zc_vring_set_budget(&qp->txq, VF_ZC_VRING_ROUND_BUDGET);
     }
-    if (OVS_UNLIKELY(qp->announce_pending) && qp->vf_ready) {
+    if (OVS_UNLIKELY(qp->announce_pending) && qp->vf_ready
+        && qp->guest_ready) {
         send_announcement(qp);
     }
     if (qp->vf_ready && qp->vf_rx && qp->bypass) {
