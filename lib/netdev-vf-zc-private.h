@@ -165,7 +165,6 @@ struct netdev_vf_zc {
     uint64_t refused_msgs OVS_GUARDED;  /* vhost-user messages refused (see
                                          * vf_zc_vhost_msg_refusal()), */
     char *refused_msg_reason OVS_GUARDED;   /* and why the last one was. */
-    uint64_t announce_requests OVS_GUARDED; /* VHOST_USER_SEND_RARPs. */
 
     /* The relay.  VF_ZC_MAX_QUEUE_PAIRS queue pairs, for the life of the
      * port; each protects itself (see vf-zc-relay.h). */

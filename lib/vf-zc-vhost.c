@@ -269,16 +269,19 @@ vf_zc_vhost_msg_scope(const void *msg, int *vring)
 #define VF_ZC_VHU_MSG_LEN 644
 #define VF_ZC_VHU_MAX_FDS 8
 
-static void
-vf_zc_vhost_msg_fds(void *msg, int **fds, int *n_fds)
+/* Stores in 'fds' the file descriptors that came with 'msg', and returns
+ * how many. */
+static int
+vf_zc_vhost_msg_fds(const void *msg, int fds[VF_ZC_VHU_MAX_FDS])
 {
-    uint8_t *p = msg;
+    const uint8_t *p = msg;
     int n;
 
     memcpy(&n, p + VF_ZC_VHU_MSG_LEN + VF_ZC_VHU_MAX_FDS * sizeof(int),
            sizeof n);
-    *fds = (int *) (void *) (p + VF_ZC_VHU_MSG_LEN);
-    *n_fds = n < 0 || n > VF_ZC_VHU_MAX_FDS ? 0 : n;
+    n = n < 0 || n > VF_ZC_VHU_MAX_FDS ? 0 : n;
+    memcpy(fds, p + VF_ZC_VHU_MSG_LEN, n * sizeof *fds);
+    return n;
 }
 
 /* Returns why 'msg' (VHOST_USER_SET_LOG_BASE) must not reach the vhost
@@ -291,15 +294,15 @@ vf_zc_vhost_msg_fds(void *msg, int **fds, int *n_fds)
  * So the log must be one regular file, at least as long as the size given,
  * from offset 0. */
 static const char *
-vf_zc_log_base_refusal(void *msg)
+vf_zc_log_base_refusal(const void *msg)
 {
+    int fds[VF_ZC_VHU_MAX_FDS];
+    int n_fds = vf_zc_vhost_msg_fds(msg, fds);
+    const uint8_t *p = msg;
     uint64_t size, offset;
     uint32_t msg_size;
     struct stat st;
-    int *fds, n_fds;
-    uint8_t *p = msg;
 
-    vf_zc_vhost_msg_fds(msg, &fds, &n_fds);
     memcpy(&msg_size, p + 8, sizeof msg_size);
     if (msg_size != 2 * sizeof(uint64_t)) {
         return "SET_LOG_BASE of the wrong size";
@@ -323,7 +326,7 @@ vf_zc_log_base_refusal(void *msg)
 /* Returns why the vhost library must not handle vhost-user message 'msg', or
  * NULL if it may. */
 static const char *
-vf_zc_vhost_msg_refusal(void *msg)
+vf_zc_vhost_msg_refusal(const void *msg)
 {
     uint32_t request;
 
@@ -350,15 +353,16 @@ vf_zc_vhost_msg_refusal(void *msg)
 static void
 vf_zc_close_msg_fds(void *msg)
 {
-    int *fds, n_fds;
+    int fds[VF_ZC_VHU_MAX_FDS];
+    int n_fds = vf_zc_vhost_msg_fds(msg, fds);
 
-    vf_zc_vhost_msg_fds(msg, &fds, &n_fds);
     for (int i = 0; i < n_fds; i++) {
         if (fds[i] >= 0) {
             close(fds[i]);
-            fds[i] = -1;
         }
+        fds[i] = -1;
     }
+    memcpy((uint8_t *) msg + VF_ZC_VHU_MSG_LEN, fds, n_fds * sizeof *fds);
 }
 
 static void
@@ -406,19 +410,20 @@ vf_zc_release_msg_hold(struct netdev_vf_zc *dev)
 /* The VMM asks, after a migration, that the network learn where the guest
  * now is: the port sends a RARP from the guest's MAC (the first 6 bytes of
  * 'msg''s payload) through its VF.  QEMU asks up to 5 times, the first time
- * before the guest's device is even set up here; the VF's first queue's
- * relay sends one RARP each time. */
+ * before the guest's device is even set up here; the first queue pair's
+ * relay sends one RARP each time, from when it relays with the guest (see
+ * vf_zc_qp_announce()). */
 static void
 vf_zc_announce_guest(struct netdev_vf_zc *dev, const void *msg)
     OVS_REQUIRES(dev->mutex)
 {
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
     struct eth_addr mac;
 
     memcpy(&mac, (const uint8_t *) msg + 12, sizeof mac);
-    dev->announce_requests++;
     vf_zc_qp_announce(&dev->qps[0], &mac);
-    VLOG_INFO("%s: announcing guest "ETH_ADDR_FMT" through the VF",
-              netdev_get_name(&dev->up), ETH_ADDR_ARGS(mac));
+    VLOG_INFO_RL(&rl, "%s: announcing guest "ETH_ADDR_FMT" through the VF",
+                 netdev_get_name(&dev->up), ETH_ADDR_ARGS(mac));
 }
 
 /* Around the vhost library's handling of a message that may change what the
