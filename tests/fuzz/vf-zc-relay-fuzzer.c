@@ -39,7 +39,12 @@
  *   - every packet the VF delivers is relayed or counted as dropped;
  *   - after a stop, every descriptor taken has been returned, but those a
  *     broken ring had in flight (it returns nothing more), no buffer is
- *     lost, and every mbuf is back in its pool.
+ *     lost, and every mbuf is back in its pool;
+ *   - while the guest is being migrated, with a dirty-page log of a size
+ *     and used rings' addresses the input chooses (right or wrong, as a
+ *     front end's may be): nothing is written outside the log, and when
+ *     the used rings' addresses are right, each round marks every page of
+ *     the used rings that it changed.
  *
  * Built by 'make fuzz-relay' with clang, on the sanitized build
  * (ovs-sanitized/), which it links for Open vSwitch and DPDK.  DPDK's EAL
@@ -81,6 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define TX_USED 0x1a00
 #define MAX_RING 128            /* Largest ring the input can ask for. */
 
+/* The dirty-page log: GUEST_LOG bytes cover the guest's memory, and the
+ * input may give a log smaller or larger, up to LOG_MAX; what is beyond the
+ * log given must stay untouched. */
+#define GUEST_LOG DIV_ROUND_UP(GUEST_GPA + GUEST_SIZE, VF_ZC_DIRTY_LOG_PAGE * 8)
+#define LOG_MAX (2 * GUEST_LOG)
+
 /* The fake VF, as DPDK port FAKE_PORT. */
 #define FAKE_PORT 0
 #define FAKE_RING 64            /* Descriptors of its receive queue. */
@@ -111,6 +122,7 @@ static void *txq_clbk[RTE_MAX_QUEUES_PER_PORT];
  * costs no allocation; AddressSanitizer guards globals as it does the
  * heap. */
 static uint8_t guest_mem[GUEST_SIZE] __attribute__((aligned(64)));
+static uint8_t log_bits[LOG_MAX];
 
 static struct rte_mempool *host_mp;
 static struct vf_zc_rxpool *zc_pools[2];    /* Frames of 1518 and 9018. */
@@ -254,6 +266,11 @@ struct bench {
     bool held;                  /* A message about the rings' eventfds is
                                  * being handled (vf_zc_qp_hold()). */
 
+    /* Dirty-page logging, if 'log.size' (its bits are 'log_bits'), with the
+     * used rings at their right addresses, or not. */
+    struct vf_zc_dirty_log log;
+    bool used_gpa_right;
+
     /* Descriptors in flight when a ring broke: a broken ring returns
      * nothing more (vf-zc-vring.h), and a restart resumes where it stopped,
      * so these stay in flight for good. */
@@ -285,6 +302,13 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
         || !ring_init(b, &rings[1], TX_DESC, TX_AVAIL, TX_USED, tx_avail,
                       tx_used)) {
         return;
+    }
+    if (b->log.size) {
+        /* Wrong addresses are the top of the address space, where a mark
+         * wraps around, or anywhere outside the guest's memory. */
+        vf_zc_qp_set_log(&b->qp, &b->log,
+                         b->used_gpa_right ? GUEST_GPA + RX_USED : UINT64_MAX,
+                         b->used_gpa_right ? GUEST_GPA + TX_USED : 4096);
     }
     vf_zc_qp_start_rings(&b->qp, -1, rings, callfds[0], callfds[1],
                          b->features);
@@ -405,7 +429,34 @@ bench_round(struct bench *b)
     uint64_t counted = vf_packets_counted(&b->qp);
     uint64_t bad = vf_zc_stat_read(&b->qp.stats.drops[VF_ZC_DROP_BAD_BUFFER]);
 
+    size_t used_size = 4 + 8 * b->ring_size + 2;
+    uint8_t used[2][4 + 8 * MAX_RING + 2];
+    const size_t used_ofs[2] = { RX_USED, TX_USED };
+
+    if (b->log.size) {
+        memset(log_bits, 0, b->log.size);
+        for (int i = 0; i < 2; i++) {
+            memcpy(used[i], b->mem + used_ofs[i], used_size);
+        }
+    }
+
     vf_zc_qp_relay(&b->qp);
+
+    if (b->log.size) {
+        for (size_t i = b->log.size; i < LOG_MAX; i++) {
+            ovs_assert(!log_bits[i]);
+        }
+        for (int i = 0; b->used_gpa_right && i < 2; i++) {
+            for (size_t j = 0; j < used_size; j++) {
+                uint64_t page = ((GUEST_GPA + used_ofs[i] + j)
+                                 / VF_ZC_DIRTY_LOG_PAGE);
+
+                ovs_assert(used[i][j] == b->mem[used_ofs[i] + j]
+                           || page >= b->log.size * 8
+                           || log_bits[page / 8] & (1u << (page % 8)));
+            }
+        }
+    }
 
     ovs_assert(b->qp.rxq.desc_reads - rx_reads <= VF_ZC_VRING_ROUND_BUDGET);
     ovs_assert(b->qp.txq.desc_reads - tx_reads <= VF_ZC_VRING_ROUND_BUDGET);
@@ -495,6 +546,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rxq.len = take16(&in) % 9100;
     rxq.backlog = 0;
     rxq.n = 0;
+
+    /* Logging: mostly not; otherwise a log of any size up to twice what
+     * the guest's memory needs. */
+    setup = take(&in);
+    memset(log_bits, 0, sizeof log_bits);
+    b.log.bits = log_bits;
+    b.log.size = setup & 1 ? take(&in) % (LOG_MAX + 1) : 0;
+    b.used_gpa_right = !(setup & 2);
 
     /* The guest's rings, from the input: descriptors and avail entries,
      * any values. */
