@@ -80,7 +80,9 @@ vf_zc_dirty_log_mark(const struct vf_zc_dirty_log *log, uint64_t gpa,
         /* Wraps around: only a hostile guest's address can. */
         last = UINT64_MAX / VF_ZC_DIRTY_LOG_PAGE;
     }
-    n_bits = log->bits ? log->size * 8 : 0;
+    n_bits = (!log->bits ? 0
+              : log->size > UINT64_MAX / 8 ? UINT64_MAX
+              : log->size * 8);
 
     /* The caller's writes before the bits (see above). */
     atomic_thread_fence(memory_order_release);

@@ -484,13 +484,6 @@ vf_zc_vhost_msg_event(int vid, void *msg, bool done)
         } else {
             dev->guest_msg_pending = !done;
             if (done) {
-                if (request == 2 && dev->guest_state == VF_ZC_GUEST_READY) {
-                    /* SET_FEATURES: the features_changed callback is not
-                     * called while the device is stopped, and is called
-                     * before the library stores them. */
-                    rte_vhost_get_negotiated_features(vid,
-                                                      &dev->guest_features);
-                }
                 netdev_request_reconfigure(&dev->up);
             } else {
                 vf_zc_stop_queue_pairs(dev, qp);

@@ -421,16 +421,11 @@ vf_zc_vring_set_log(struct vf_zc_vring *vq, const struct vf_zc_dirty_log *log,
     vq->used_gpa = log ? used_gpa : 0;
 }
 
-/* Marks the first 'len' bytes of 'chain', which the device has just written
- * (a packet and its header), in the guest's dirty-page log, if it is being
- * logged.  Call it before pushing the chain. */
+/* The out-of-line part of vf_zc_vring_log_chain(), while logging. */
 void
-vf_zc_vring_log_chain(struct vf_zc_vring *vq, const struct vf_zc_chain *chain,
-                      uint32_t len)
+vf_zc_vring_log_chain__(struct vf_zc_vring *vq,
+                        const struct vf_zc_chain *chain, uint32_t len)
 {
-    if (OVS_LIKELY(!vq->log)) {
-        return;
-    }
     for (size_t i = 0; i < chain->n_iov && len; i++) {
         uint32_t n = MIN(len, chain->iov[i].len);
 

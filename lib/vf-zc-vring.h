@@ -217,8 +217,20 @@ vf_zc_vring_set_budget(struct vf_zc_vring *vq, uint32_t budget)
 
 void vf_zc_vring_set_log(struct vf_zc_vring *, const struct vf_zc_dirty_log *,
                          uint64_t used_gpa);
-void vf_zc_vring_log_chain(struct vf_zc_vring *, const struct vf_zc_chain *,
-                           uint32_t len);
+void vf_zc_vring_log_chain__(struct vf_zc_vring *,
+                             const struct vf_zc_chain *, uint32_t len);
+
+/* Marks the first 'len' bytes of 'chain', which the device has just written
+ * (a packet and its header), in the guest's dirty-page log, if it is being
+ * logged.  Call it before pushing the chain. */
+static inline void
+vf_zc_vring_log_chain(struct vf_zc_vring *vq, const struct vf_zc_chain *chain,
+                      uint32_t len)
+{
+    if (OVS_UNLIKELY(vq->log)) {
+        vf_zc_vring_log_chain__(vq, chain, len);
+    }
+}
 
 /* Marks the 'len' bytes at guest-physical 'gpa', just written by the device,
  * in the guest's dirty-page log, if it is being logged. */
