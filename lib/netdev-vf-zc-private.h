@@ -21,8 +21,9 @@
  * netdev_vf_zc) and the locks that protect it.  Each part has a file:
  *
  *   netdev-vf-zc.c     the netdev class: configuration, reconfiguration,
- *                      the queue pairs' start and stop, status, statistics,
- *                      and the rx queue and send functions that relay;
+ *                      the queue pairs' start and stop, and the rx queue
+ *                      and send functions that relay;
+ *   vf-zc-status.c     the port's status and statistics;
  *   vf-zc-vf.c         the VF device, its queues and its mempools;
  *   vf-zc-vhost.c      the vhost-user socket, its callbacks and message
  *                      hooks, which follow what the guest does;
@@ -119,6 +120,9 @@ struct netdev_vf_zc {
 
     /* Configuration accepted by set_config().  Main thread. */
     struct vf_zc_options opts OVS_GUARDED;
+    char *iface_id OVS_GUARDED;         /* external_ids:iface-id, or NULL. */
+    bool bypass_warned OVS_GUARDED;     /* Its warning about bypass was
+                                         * logged. */
 
     /* The VF.  Main thread; also the vhost-events thread, when it takes the
      * guest's buffers back from the VF (vf_zc_reclaim_guest_buffers()),
@@ -280,6 +284,15 @@ int vf_zc_guest_queue_pairs(const struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex);
 bool vf_zc_qp_enabled(const struct netdev_vf_zc *dev, int q)
     OVS_REQUIRES(dev->mutex);
+
+/* vf-zc-status.c. */
+int vf_zc_get_status(struct netdev_vf_zc *dev, struct smap *)
+    OVS_EXCLUDED(dev->mutex);
+int vf_zc_get_stats(struct netdev_vf_zc *dev, struct netdev_stats *)
+    OVS_EXCLUDED(dev->mutex);
+int vf_zc_get_custom_stats(struct netdev_vf_zc *dev,
+                           struct netdev_custom_stats *)
+    OVS_EXCLUDED(dev->mutex);
 
 /* vf-zc-unixctl.c. */
 void vf_zc_unixctl_register(void);

@@ -18,8 +18,7 @@
 
 /* The netdev class of vf-zc ports: construction, configuration and
  * reconfiguration, the start and stop of the queue pairs with the guest,
- * status and statistics, and the rx queue and send functions through which
- * PMD threads relay.  The other parts of a port are in the files that
+ * and the rx queue and send functions through which PMD threads relay.  The other parts of a port are in the files that
  * netdev-vf-zc-private.h lists.
  *
  * Threads: see "Threads and locks" in netdev-vf-zc-private.h. */
@@ -44,6 +43,7 @@
 #include "packets.h"
 #include "smap.h"
 #include "util.h"
+#include "vf-zc-events.h"
 #include "vf-zc-mempool.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_vf_zc);
@@ -129,6 +129,9 @@ vf_zc_end_queue_pairs(struct netdev_vf_zc *dev, int first, bool disable)
         } else {
             vf_zc_qp_stop(&dev->qps[i]);
         }
+        if (bitmap_is_set(dev->started_qps, i)) {
+            vf_zc_event_count(VF_ZC_EVENT_RELAY_STOP);
+        }
         bitmap_set0(dev->started_qps, i);
     }
 }
@@ -180,6 +183,7 @@ netdev_vf_zc_construct(struct netdev *netdev)
 {
     struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
 
+    vf_zc_event_count(VF_ZC_EVENT_PORT_CREATE);
     ovs_mutex_init(&dev->mutex);
     /* Nobody else can see the port yet: the mutex only satisfies the
      * compiler's checks. */
@@ -227,6 +231,7 @@ netdev_vf_zc_destruct(struct netdev *netdev)
     bool client;
     char *path;
 
+    vf_zc_event_count(VF_ZC_EVENT_PORT_DESTROY);
     /* Once out of the list and without a socket path, no vhost callback can
      * find the port any more. */
     ovs_mutex_lock(&vf_zc_mutex);
@@ -248,6 +253,7 @@ netdev_vf_zc_destruct(struct netdev *netdev)
     ovs_mutex_lock(&dev->mutex);
     vf_zc_vf_detach(dev);
     vf_zc_options_destroy(&dev->opts);
+    free(dev->iface_id);
     free(dev->vf_error);
     free(dev->relay_error);
     free(dev->refused_msg_reason);
@@ -361,6 +367,47 @@ vf_zc_set_vhost(struct netdev_vf_zc *dev, const char *path, bool client)
     return error;
 }
 
+/* Warns, once each time a port is bound to a logical port with bypass on,
+ * that bypass relays the VF's traffic to the VM past the OpenFlow pipeline,
+ * and so past the logical port's flows. */
+static void
+vf_zc_check_bypass_binding(struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (!dev->iface_id || !dev->opts.bypass) {
+        dev->bypass_warned = false;
+    } else if (!dev->bypass_warned) {
+        dev->bypass_warned = true;
+        VLOG_WARN("%s: bound to logical port %s (external_ids:iface-id), "
+                  "but with options:bypass=true the VF's traffic to the VM "
+                  "skips the OpenFlow pipeline, so the logical port's flows "
+                  "(OVN's ACLs and port security among them) never see it: "
+                  "that is right only if the NIC enforces the same policy; "
+                  "set options:bypass=false otherwise",
+                  netdev_get_name(&dev->up), dev->iface_id);
+    }
+}
+
+void
+netdev_vf_zc_set_iface_id(struct netdev *netdev, const char *iface_id)
+{
+    struct netdev_vf_zc *dev;
+
+    if (!is_vf_zc_class(netdev_get_class(netdev))) {
+        return;
+    }
+    dev = netdev_vf_zc_cast(netdev);
+    ovs_mutex_lock(&dev->mutex);
+    if (!nullable_string_is_equal(dev->iface_id, iface_id)) {
+        free(dev->iface_id);
+        dev->iface_id = nullable_xstrdup(iface_id);
+        dev->bypass_warned = false;
+        vf_zc_check_bypass_binding(dev);
+        netdev_change_seq_changed(netdev);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+}
+
 static int
 netdev_vf_zc_set_config(struct netdev *netdev, const struct smap *args,
                         char **errp)
@@ -423,6 +470,7 @@ netdev_vf_zc_set_config(struct netdev *netdev, const struct smap *args,
         ovs_mutex_lock(&dev->mutex);
         vf_zc_options_destroy(&dev->opts);
         vf_zc_options_clone(&dev->opts, &opts);
+        vf_zc_check_bypass_binding(dev);
         ovs_mutex_unlock(&dev->mutex);
         netdev_request_reconfigure(netdev);
     }
@@ -537,6 +585,7 @@ vf_zc_sync_guest_relay(struct netdev_vf_zc *dev)
                 break;
             }
             bitmap_set1(dev->started_qps, q);
+            vf_zc_event_count(VF_ZC_EVENT_RELAY_START);
             if (n_new_first < 0) {
                 n_new_first = q;
             }
@@ -587,6 +636,7 @@ netdev_vf_zc_reconfigure(struct netdev *netdev)
 {
     struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
 
+    vf_zc_event_count(VF_ZC_EVENT_RECONFIGURE);
     ovs_mutex_lock(&dev->mutex);
     if (dev->port_id != VF_ZC_PORT_ID_INVALID
         && (!dev->vf_started
@@ -624,205 +674,6 @@ netdev_vf_zc_reconfigure(struct netdev *netdev)
     netdev->n_rxq = MAX(1, MIN(dev->vf_n_rxq, dev->opts.n_rxq));
     netdev->n_txq = dev->requested_n_txq;
     netdev_change_seq_changed(netdev);
-    ovs_mutex_unlock(&dev->mutex);
-    return 0;
-}
-
-static const struct {
-    int bit;
-    const char *name;
-} vf_zc_feature_names[] = {
-    { VIRTIO_NET_F_CSUM, "CSUM" },
-    { VIRTIO_NET_F_GUEST_CSUM, "GUEST_CSUM" },
-    { VIRTIO_NET_F_MTU, "MTU" },
-    { VIRTIO_NET_F_MAC, "MAC" },
-    { VIRTIO_NET_F_GUEST_TSO4, "GUEST_TSO4" },
-    { VIRTIO_NET_F_GUEST_TSO6, "GUEST_TSO6" },
-    { VIRTIO_NET_F_HOST_TSO4, "HOST_TSO4" },
-    { VIRTIO_NET_F_HOST_TSO6, "HOST_TSO6" },
-    { VIRTIO_NET_F_MRG_RXBUF, "MRG_RXBUF" },
-    { VIRTIO_NET_F_STATUS, "STATUS" },
-    { VIRTIO_NET_F_CTRL_VQ, "CTRL_VQ" },
-    { VIRTIO_NET_F_CTRL_RX, "CTRL_RX" },
-    { VIRTIO_NET_F_GUEST_ANNOUNCE, "GUEST_ANNOUNCE" },
-    { VIRTIO_NET_F_MQ, "MQ" },
-    { VHOST_F_LOG_ALL, "LOG_ALL" },
-    { VIRTIO_F_ANY_LAYOUT, "ANY_LAYOUT" },
-    { VIRTIO_RING_F_INDIRECT_DESC, "INDIRECT_DESC" },
-    { VIRTIO_RING_F_EVENT_IDX, "EVENT_IDX" },
-    { VHOST_USER_F_PROTOCOL_FEATURES, "PROTOCOL_FEATURES" },
-    { VIRTIO_F_VERSION_1, "VERSION_1" },
-};
-
-static void
-vf_zc_format_features(struct ds *s, uint64_t features)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(vf_zc_feature_names); i++) {
-        uint64_t bit = UINT64_C(1) << vf_zc_feature_names[i].bit;
-
-        if (features & bit) {
-            ds_put_format(s, "%s%s", s->length ? " " : "",
-                          vf_zc_feature_names[i].name);
-            features &= ~bit;
-        }
-    }
-    if (features) {
-        ds_put_format(s, "%s%#"PRIx64, s->length ? " " : "", features);
-    }
-}
-
-static const char *
-vf_zc_guest_state_to_string(enum vf_zc_guest_state state)
-{
-    switch (state) {
-    case VF_ZC_GUEST_DISCONNECTED:
-        return "disconnected";
-    case VF_ZC_GUEST_CONNECTED:
-        return "connected";
-    case VF_ZC_GUEST_READY:
-        return "ready";
-    }
-    OVS_NOT_REACHED();
-}
-
-/* Whether the guest is being logged for live migration (VHOST_F_LOG_ALL), and
- * whether the 'n_qps' started queue pairs mark their writes. */
-static const char *
-vf_zc_dirty_log_status(const struct netdev_vf_zc *dev, int n_qps)
-    OVS_REQUIRES(dev->mutex)
-{
-    int n_logging = 0;
-
-    if (dev->guest_state != VF_ZC_GUEST_READY
-        || !(dev->guest_features & (UINT64_C(1) << VHOST_F_LOG_ALL))) {
-        return "off";
-    }
-    for (int q = 0; q < n_qps; q++) {
-        n_logging += vf_zc_qp_logging(&dev->qps[q]);
-    }
-    return (n_logging == n_qps
-            ? "on"
-            : "on (queue pairs starting)");
-}
-
-static int
-netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
-{
-    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
-
-    ovs_mutex_lock(&dev->mutex);
-
-    if (dev->opts.vf_devargs) {
-        smap_add(args, "vf-devargs", dev->opts.vf_devargs);
-    }
-    if (dev->port_id != VF_ZC_PORT_ID_INVALID) {
-        struct rte_eth_dev_info info;
-
-        smap_add_format(args, "vf-port-id", "%"PRIu16, dev->port_id);
-        if (!rte_eth_dev_info_get(dev->port_id, &info)) {
-            smap_add(args, "vf-driver", info.driver_name);
-            smap_add_format(args, "vf-max-rxq", "%"PRIu16,
-                            info.max_rx_queues);
-            smap_add_format(args, "vf-max-txq", "%"PRIu16,
-                            info.max_tx_queues);
-        }
-        smap_add_format(args, "vf-numa-id", "%d",
-                        rte_eth_dev_socket_id(dev->port_id));
-        smap_add_format(args, "vf-n-rxq", "%d", dev->vf_n_rxq);
-        smap_add_format(args, "vf-n-txq", "%d", dev->vf_n_txq);
-        smap_add_format(args, "vf-mac", ETH_ADDR_FMT,
-                        ETH_ADDR_ARGS(dev->hwaddr));
-    }
-    smap_add(args, "vf-state",
-             dev->vf_error ? dev->vf_error
-             : dev->vf_started ? "running"
-             : dev->port_id != VF_ZC_PORT_ID_INVALID ? "stopped"
-             : "detached");
-    smap_add_format(args, "vf-restarts", "%"PRIu64, dev->vf_restarts);
-
-    if (dev->vhost_path) {
-        smap_add(args, "vhost-socket", dev->vhost_path);
-        smap_add(args, "vhost-mode", dev->vhost_client ? "client" : "server");
-    }
-    smap_add(args, "guest-state",
-             vf_zc_guest_state_to_string(dev->guest_state));
-    smap_add(args, "guest-connected",
-             dev->guest_state != VF_ZC_GUEST_DISCONNECTED ? "true" : "false");
-    smap_add_format(args, "guest-connections", "%"PRIu64,
-                    dev->guest_connections);
-    if (dev->refused_msgs) {
-        smap_add_format(args, "vhost-refused-messages", "%"PRIu64,
-                        dev->refused_msgs);
-        smap_add(args, "vhost-refused-reason", dev->refused_msg_reason);
-    }
-    if (dev->guest_state == VF_ZC_GUEST_READY) {
-        struct ds names = DS_EMPTY_INITIALIZER;
-
-        smap_add_format(args, "guest-features", "%#"PRIx64,
-                        dev->guest_features);
-        vf_zc_format_features(&names, dev->guest_features);
-        smap_add(args, "guest-feature-names", ds_cstr(&names));
-        ds_destroy(&names);
-        smap_add_format(args, "guest-vrings", "%"PRIu16,
-                        rte_vhost_get_vring_num(dev->vid));
-
-        /* The VM's MTU is offered to it by its VMM (QEMU's host_mtu), which
-         * tells the back end; vf-zc applies mtu_request to the VF only. */
-        uint16_t guest_mtu;
-        if (!rte_vhost_get_mtu(dev->vid, &guest_mtu)) {
-            smap_add_format(args, "guest-mtu", "%"PRIu16, guest_mtu);
-            if (guest_mtu > dev->mtu) {
-                smap_add_format(args, "guest-mtu-warning", "the guest's MTU "
-                                "%"PRIu16" exceeds the port's %d: larger "
-                                "frames from the guest are dropped",
-                                guest_mtu, dev->mtu);
-            }
-        }
-    }
-    smap_add_format(args, "guest-queue-pairs", "%d",
-                    vf_zc_guest_queue_pairs(dev));
-
-    int n_active, n_guest;
-    atomic_read_relaxed(&dev->n_active_qps, &n_active);
-    atomic_read_relaxed(&dev->n_guest_qps, &n_guest);
-    smap_add_format(args, "relay-queue-pairs", "%d", n_active);
-    if (n_guest > n_active) {
-        smap_add_format(args, "relay-guest-only-qps", "%d",
-                        n_guest - n_active);
-    }
-    if (n_guest) {
-        /* Which VF queue (and so which rx queue's PMD thread) relays each
-         * queue pair. */
-        struct ds map = DS_EMPTY_INITIALIZER;
-        int n_vf = MIN(dev->vf_n_rxq, dev->opts.n_rxq);
-
-        for (int q = 0; q < n_guest && n_vf; q++) {
-            ds_put_format(&map, "%sqp%d:vf%d", q ? " " : "", q, q % n_vf);
-        }
-        smap_add(args, "relay-vf-queues", ds_cstr(&map));
-        ds_destroy(&map);
-    }
-    if (dev->relay_error) {
-        smap_add(args, "relay-error", dev->relay_error);
-    }
-    char *zc = vf_zc_zc_status(dev, n_active);
-    smap_add(args, "zero-copy", zc);
-    free(zc);
-    smap_add(args, "dirty-logging", vf_zc_dirty_log_status(dev, n_guest));
-    /* Also the rings of queue pairs the guest has disabled. */
-    int n_ring;
-    atomic_read_relaxed(&dev->n_ring_qps, &n_ring);
-    for (int q = 0; q < n_ring; q++) {
-        char error[160];
-
-        if (vf_zc_qp_get_ring_error(&dev->qps[q], error, sizeof error)) {
-            char *key = xasprintf("relay-error-qp%d", q);
-
-            smap_add(args, key, error);
-            free(key);
-        }
-    }
-
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -902,146 +753,24 @@ netdev_vf_zc_get_carrier(const struct netdev *netdev, bool *carrier)
     return 0;
 }
 
-/* Sums the counters of every queue pair into 'sum'. */
-struct vf_zc_totals {
-    uint64_t vf_to_guest_packets, vf_to_guest_bytes;
-    uint64_t pipeline_to_guest_packets, pipeline_to_guest_bytes;
-    uint64_t guest_to_vf_packets, guest_to_vf_bytes;
-    uint64_t guest_notifications;
-    uint64_t drops[VF_ZC_N_DROPS];
-    uint64_t vf_to_guest_zero_copy_packets, vf_to_guest_copy_packets;
-    uint64_t fallbacks[VF_ZC_N_FALLBACKS];
-    uint64_t dirty_pages_logged, dirty_log_misses, announcements;
-
-    /* Packets the VF itself dropped: no buffer to receive into (in zero
-     * copy, the guest posted none), or its queue was full. */
-    uint64_t vf_rx_nombuf, vf_rx_missed;
-};
-
-static void
-vf_zc_sum_stats(struct netdev_vf_zc *dev, struct vf_zc_totals *sum)
+static int
+netdev_vf_zc_get_status(const struct netdev *netdev, struct smap *args)
 {
-    struct rte_eth_stats vf_stats;
-
-    memset(sum, 0, sizeof *sum);
-    ovs_mutex_lock(&dev->mutex);
-    if (dev->port_id != VF_ZC_PORT_ID_INVALID
-        && !rte_eth_stats_get(dev->port_id, &vf_stats)) {
-        sum->vf_rx_nombuf = vf_stats.rx_nombuf;
-        sum->vf_rx_missed = vf_stats.imissed;
-    }
-    ovs_mutex_unlock(&dev->mutex);
-
-    for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
-        const struct vf_zc_qp_stats *s = &dev->qps[q].stats;
-
-        sum->vf_to_guest_packets += vf_zc_stat_read(&s->vf_to_guest_packets);
-        sum->vf_to_guest_bytes += vf_zc_stat_read(&s->vf_to_guest_bytes);
-        sum->pipeline_to_guest_packets
-            += vf_zc_stat_read(&s->pipeline_to_guest_packets);
-        sum->pipeline_to_guest_bytes
-            += vf_zc_stat_read(&s->pipeline_to_guest_bytes);
-        sum->guest_to_vf_packets += vf_zc_stat_read(&s->guest_to_vf_packets);
-        sum->guest_to_vf_bytes += vf_zc_stat_read(&s->guest_to_vf_bytes);
-        sum->guest_notifications += vf_zc_stat_read(&s->guest_notifications);
-        for (int d = 0; d < VF_ZC_N_DROPS; d++) {
-            sum->drops[d] += vf_zc_stat_read(&s->drops[d]);
-        }
-        sum->vf_to_guest_zero_copy_packets
-            += vf_zc_stat_read(&s->vf_to_guest_zero_copy_packets);
-        sum->vf_to_guest_copy_packets
-            += vf_zc_stat_read(&s->vf_to_guest_copy_packets);
-        for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
-            sum->fallbacks[f] += vf_zc_stat_read(&s->fallbacks[f]);
-        }
-        sum->dirty_pages_logged += vf_zc_stat_read(&s->dirty_pages_logged);
-        sum->dirty_log_misses += vf_zc_stat_read(&s->dirty_log_misses);
-        sum->announcements += vf_zc_stat_read(&s->announcements);
-    }
+    return vf_zc_get_status(netdev_vf_zc_cast(netdev), args);
 }
 
-/* Interface statistics follow the vhost-user ports' convention: "tx" is into
- * the VM, "rx" is from the VM. */
 static int
 netdev_vf_zc_get_stats(const struct netdev *netdev,
                        struct netdev_stats *stats)
 {
-    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
-    struct vf_zc_totals t;
-
-    vf_zc_sum_stats(dev, &t);
-    memset(stats, 0, sizeof *stats);
-    stats->tx_packets = t.vf_to_guest_packets + t.pipeline_to_guest_packets;
-    stats->tx_bytes = t.vf_to_guest_bytes + t.pipeline_to_guest_bytes;
-    /* Drops on the way into the VM count as tx_dropped, on the way out of it
-     * as rx_dropped.  A bad guest buffer can be either way: tx, where the
-     * guest posts most buffers. */
-    stats->tx_dropped = (t.drops[VF_ZC_DROP_NO_GUEST]
-                         + t.drops[VF_ZC_DROP_NO_BUFFER]
-                         + t.drops[VF_ZC_DROP_OVERSIZE]
-                         + t.drops[VF_ZC_DROP_RING_ERROR]
-                         + t.drops[VF_ZC_DROP_BAD_BUFFER]
-                         + t.drops[VF_ZC_DROP_RING_BUDGET]
-                         + t.drops[VF_ZC_DROP_RING_BUSY]
-                         + t.vf_rx_nombuf + t.vf_rx_missed);
-    stats->rx_packets = t.guest_to_vf_packets;
-    stats->rx_bytes = t.guest_to_vf_bytes;
-    stats->rx_dropped = (t.drops[VF_ZC_DROP_VF_TX_FULL]
-                         + t.drops[VF_ZC_DROP_GUEST_TX_ERROR]
-                         + t.drops[VF_ZC_DROP_TX_DISABLED]);
-    stats->rx_errors = t.drops[VF_ZC_DROP_GUEST_TX_ERROR];
-    return 0;
+    return vf_zc_get_stats(netdev_vf_zc_cast(netdev), stats);
 }
 
 static int
 netdev_vf_zc_get_custom_stats(const struct netdev *netdev,
                               struct netdev_custom_stats *custom)
 {
-    struct netdev_vf_zc *dev = netdev_vf_zc_cast(netdev);
-    struct vf_zc_totals t;
-    size_t n = 0;
-
-    vf_zc_sum_stats(dev, &t);
-    custom->counters = xcalloc(14 + VF_ZC_N_DROPS + VF_ZC_N_FALLBACKS,
-                               sizeof *custom->counters);
-
-#define VF_ZC_COUNTER(NAME, VALUE)                                      \
-    ovs_strlcpy(custom->counters[n].name, NAME,                        \
-                sizeof custom->counters[n].name);                      \
-    custom->counters[n++].value = VALUE;
-
-    VF_ZC_COUNTER("vf_to_guest_packets", t.vf_to_guest_packets);
-    VF_ZC_COUNTER("vf_to_guest_bytes", t.vf_to_guest_bytes);
-    VF_ZC_COUNTER("pipeline_to_guest_packets", t.pipeline_to_guest_packets);
-    VF_ZC_COUNTER("pipeline_to_guest_bytes", t.pipeline_to_guest_bytes);
-    VF_ZC_COUNTER("guest_to_vf_packets", t.guest_to_vf_packets);
-    VF_ZC_COUNTER("guest_to_vf_bytes", t.guest_to_vf_bytes);
-    VF_ZC_COUNTER("guest_notifications", t.guest_notifications);
-    VF_ZC_COUNTER("vf_to_guest_zero_copy_packets",
-                  t.vf_to_guest_zero_copy_packets);
-    VF_ZC_COUNTER("vf_to_guest_copy_packets", t.vf_to_guest_copy_packets);
-    VF_ZC_COUNTER("vf_rx_nombuf", t.vf_rx_nombuf);
-    VF_ZC_COUNTER("vf_rx_missed", t.vf_rx_missed);
-    VF_ZC_COUNTER("dirty_pages_logged", t.dirty_pages_logged);
-    VF_ZC_COUNTER("dirty_log_misses", t.dirty_log_misses);
-    VF_ZC_COUNTER("guest_announcements", t.announcements);
-    for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
-        char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
-
-        snprintf(name, sizeof name, "zero_copy_fallback_%s",
-                 vf_zc_fallback_name(f));
-        VF_ZC_COUNTER(name, t.fallbacks[f]);
-    }
-    for (int d = 0; d < VF_ZC_N_DROPS; d++) {
-        char name[NETDEV_CUSTOM_STATS_NAME_SIZE];
-
-        snprintf(name, sizeof name, "dropped_%s", vf_zc_drop_name(d));
-        VF_ZC_COUNTER(name, t.drops[d]);
-    }
-#undef VF_ZC_COUNTER
-
-    custom->size = n;
-    return 0;
+    return vf_zc_get_custom_stats(netdev_vf_zc_cast(netdev), custom);
 }
 
 static int
@@ -1178,6 +907,7 @@ netdev_vf_zc_run(const struct netdev_class *netdev_class OVS_UNUSED)
     }
     ovs_mutex_unlock(&vf_zc_mutex);
     vf_zc_mempool_sweep();
+    vf_zc_events_run();
 }
 
 /* Makes the main thread look for such changes now and then. */

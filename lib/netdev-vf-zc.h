@@ -25,6 +25,14 @@
  * works once DPDK is initialized (other_config:dpdk-init); until then its
  * configuration is refused with an error that says so. */
 
+struct netdev;
+
 void netdev_vf_zc_register(void);
+
+/* Tells 'netdev', if it is a vf-zc port (any other netdev is left alone),
+ * the logical port that its Interface's external_ids:iface-id binds it to,
+ * or NULL.  With bypass on, the VF's traffic to the VM skips the logical
+ * port's flows: the port's status says so, and it logs a warning. */
+void netdev_vf_zc_set_iface_id(struct netdev *, const char *iface_id);
 
 #endif /* netdev-vf-zc.h */

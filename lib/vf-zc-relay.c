@@ -39,6 +39,21 @@
 VLOG_DEFINE_THIS_MODULE(vf_zc_relay);
 
 COVERAGE_DEFINE(vf_zc_zero_copy_switch);
+COVERAGE_DEFINE(vf_zc_ring_broken);
+
+/* Packets dropped, by reason (see enum vf_zc_drop), for ovs-appctl
+ * coverage/show; the same as the statistics' ovs_dropped_* summed over the
+ * ports. */
+COVERAGE_DEFINE(vf_zc_drop_no_guest);
+COVERAGE_DEFINE(vf_zc_drop_no_guest_buffer);
+COVERAGE_DEFINE(vf_zc_drop_oversize);
+COVERAGE_DEFINE(vf_zc_drop_guest_ring_error);
+COVERAGE_DEFINE(vf_zc_drop_guest_bad_buffer);
+COVERAGE_DEFINE(vf_zc_drop_vf_tx_full);
+COVERAGE_DEFINE(vf_zc_drop_guest_tx_error);
+COVERAGE_DEFINE(vf_zc_drop_guest_ring_budget);
+COVERAGE_DEFINE(vf_zc_drop_guest_ring_busy);
+COVERAGE_DEFINE(vf_zc_drop_guest_tx_disabled_queue);
 
 /* Most segments of one VF packet relayed to the guest. */
 #define VF_ZC_MAX_SEGS 32
@@ -90,10 +105,51 @@ stat_add(atomic_uint64_t *c, uint64_t n)
     atomic_store_relaxed(c, v + n);
 }
 
+static void
+coverage_drop(enum vf_zc_drop drop, uint64_t n)
+{
+    switch (drop) {
+    case VF_ZC_DROP_NO_GUEST:
+        COVERAGE_ADD(vf_zc_drop_no_guest, n);
+        break;
+    case VF_ZC_DROP_NO_BUFFER:
+        COVERAGE_ADD(vf_zc_drop_no_guest_buffer, n);
+        break;
+    case VF_ZC_DROP_OVERSIZE:
+        COVERAGE_ADD(vf_zc_drop_oversize, n);
+        break;
+    case VF_ZC_DROP_RING_ERROR:
+        COVERAGE_ADD(vf_zc_drop_guest_ring_error, n);
+        break;
+    case VF_ZC_DROP_BAD_BUFFER:
+        COVERAGE_ADD(vf_zc_drop_guest_bad_buffer, n);
+        break;
+    case VF_ZC_DROP_VF_TX_FULL:
+        COVERAGE_ADD(vf_zc_drop_vf_tx_full, n);
+        break;
+    case VF_ZC_DROP_GUEST_TX_ERROR:
+        COVERAGE_ADD(vf_zc_drop_guest_tx_error, n);
+        break;
+    case VF_ZC_DROP_RING_BUDGET:
+        COVERAGE_ADD(vf_zc_drop_guest_ring_budget, n);
+        break;
+    case VF_ZC_DROP_RING_BUSY:
+        COVERAGE_ADD(vf_zc_drop_guest_ring_busy, n);
+        break;
+    case VF_ZC_DROP_TX_DISABLED:
+        COVERAGE_ADD(vf_zc_drop_guest_tx_disabled_queue, n);
+        break;
+    case VF_ZC_N_DROPS:
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
 static inline void
 count_drop(struct vf_zc_qp *qp, enum vf_zc_drop drop, uint64_t n)
 {
     stat_add(&qp->stats.drops[drop], n);
+    coverage_drop(drop, n);
 }
 
 /* Initializes 'qp', queue pair number 'qid', stopped.  Nobody else may use
@@ -625,7 +681,8 @@ notify_guest(struct vf_zc_qp *qp, struct vf_zc_vring *vq, int callfd)
 {
     if (callfd >= 0 && vf_zc_vring_needs_notify(vq)) {
         eventfd_write(callfd, 1);
-        stat_add(&qp->stats.guest_notifications, 1);
+        stat_add(vq == &qp->rxq ? &qp->stats.guest_rx_notifications
+                                : &qp->stats.guest_tx_notifications, 1);
     }
 }
 
@@ -639,6 +696,7 @@ report_broken(struct vf_zc_qp *qp)
         static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
 
         qp->broken_reported = true;
+        COVERAGE_INC(vf_zc_ring_broken);
         VLOG_WARN_RL(&rl, "DPDK port %"PRIu16" queue pair %"PRIu16": guest "
                      "ring broken, queue pair stopped: %s",
                      qp->port_id, qp->qid,
@@ -1227,6 +1285,7 @@ vf_zc_qp_deliver(struct vf_zc_qp *qp, struct dp_packet_batch *batch)
 
         atomic_add_relaxed(&qp->stats.drops[VF_ZC_DROP_RING_BUSY],
                            dp_packet_batch_size(batch), &orig);
+        coverage_drop(VF_ZC_DROP_RING_BUSY, dp_packet_batch_size(batch));
         dp_packet_delete_batch(batch, true);
         return;
     }
@@ -1356,7 +1415,8 @@ counters:
                   vf_zc_stat_read(&qp->stats.vf_to_guest_packets),
                   vf_zc_stat_read(&qp->stats.guest_to_vf_packets),
                   vf_zc_stat_read(&qp->stats.pipeline_to_guest_packets),
-                  vf_zc_stat_read(&qp->stats.guest_notifications));
+                  vf_zc_stat_read(&qp->stats.guest_rx_notifications)
+                  + vf_zc_stat_read(&qp->stats.guest_tx_notifications));
     ds_put_format(s, "    vf_to_guest: %"PRIu64" in place, %"PRIu64
                   " copied\n",
                   vf_zc_stat_read(&qp->stats.vf_to_guest_zero_copy_packets),
@@ -1372,6 +1432,64 @@ counters:
                       vf_zc_stat_read(&qp->stats.drops[d]));
     }
     ds_put_char(s, '\n');
+}
+
+/* Chains that vf-zc/dump-vring shows at most, of those in flight. */
+#define VF_ZC_DUMP_MAX_CHAINS 64
+
+/* Appends to 's' the state of the guest's receive ring ('rx') or transmit
+ * ring of 'qp' and the chains the device holds: in zero copy the guest
+ * buffers that the VF or the pool holds, otherwise the avail entries taken
+ * and not yet used.  Returns false if the queue pair stayed too busy to
+ * look.  Control threads. */
+bool
+vf_zc_qp_dump_ring(struct vf_zc_qp *qp, bool rx, struct ds *s)
+{
+    struct vf_zc_vring *vq = rx ? &qp->rxq : &qp->txq;
+    uint16_t heads[VF_ZC_DUMP_MAX_CHAINS];
+    uint32_t n_heads;
+
+    if (!qp_lock_for_report(qp)) {
+        return false;
+    }
+    ds_put_format(s, "queue pair %"PRIu16", guest %s ring:\n", qp->qid,
+                  rx ? "receive" : "transmit");
+    if (!qp->guest_ready && !qp->tx_disabled) {
+        ds_put_cstr(s, "  not started\n");
+        vf_zc_spin_unlock(&qp->lock);
+        return true;
+    }
+    vf_zc_vring_format(vq, s);
+
+    if (rx && qp->zc_pool && qp->zc_pool->vq == vq) {
+        n_heads = vf_zc_rxpool_held_heads(qp->zc_pool, heads,
+                                          ARRAY_SIZE(heads));
+        ds_put_format(s, "  in flight: %"PRIu32" guest buffers held for "
+                      "zero copy%s\n", n_heads, n_heads ? ", heads:" : "");
+    } else {
+        uint16_t n = vq->last_avail_idx - vq->last_used_idx;
+
+        n_heads = 0;
+        for (uint16_t i = 0; i < n && n_heads < ARRAY_SIZE(heads); i++) {
+            uint16_t slot = (vq->last_used_idx + i) & (vq->size - 1);
+
+            heads[n_heads++] = vq->avail->ring[slot];
+        }
+        n_heads = n;
+        ds_put_format(s, "  in flight: %"PRIu16" avail entries taken and not "
+                      "used%s\n", n, n ? ", heads (as the avail ring names "
+                      "them now):" : "");
+    }
+    for (uint32_t i = 0; i < MIN(n_heads, ARRAY_SIZE(heads)); i++) {
+        ds_put_format(s, "    head %"PRIu16"\n", heads[i]);
+        vf_zc_vring_format_chain(vq, heads[i], s);
+    }
+    if (n_heads > ARRAY_SIZE(heads)) {
+        ds_put_format(s, "    and %"PRIu32" more\n",
+                      n_heads - (uint32_t) ARRAY_SIZE(heads));
+    }
+    vf_zc_spin_unlock(&qp->lock);
+    return true;
 }
 
 /* Checks zero copy on 'qp' (see vf_zc_rxpool_check()) and appends the

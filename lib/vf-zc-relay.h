@@ -118,7 +118,12 @@ struct vf_zc_qp_stats {
     atomic_uint64_t pipeline_to_guest_bytes;
     atomic_uint64_t guest_to_vf_packets;
     atomic_uint64_t guest_to_vf_bytes;
-    atomic_uint64_t guest_notifications;
+
+    /* Interrupts sent to the guest, for its receive ring and for its
+     * transmit ring. */
+    atomic_uint64_t guest_rx_notifications;
+    atomic_uint64_t guest_tx_notifications;
+
     atomic_uint64_t drops[VF_ZC_N_DROPS];
 
     /* Of vf_to_guest_packets: delivered in place, and copied.  Copies are
@@ -328,6 +333,7 @@ int vf_zc_qp_relay(struct vf_zc_qp *);
 int vf_zc_qp_recv(struct vf_zc_qp *, struct dp_packet_batch *);
 void vf_zc_qp_deliver(struct vf_zc_qp *, struct dp_packet_batch *);
 
+bool vf_zc_qp_dump_ring(struct vf_zc_qp *, bool rx, struct ds *);
 bool vf_zc_qp_get_ring_error(struct vf_zc_qp *, char *buf, size_t size);
 
 void vf_zc_qp_format(struct vf_zc_qp *, struct ds *);

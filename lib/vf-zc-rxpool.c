@@ -647,6 +647,28 @@ vf_zc_rxpool_peek(const struct vf_zc_rxpool *pool, struct vf_zc_vring *vq,
     return n;
 }
 
+/* Stores in 'heads' the head descriptors of up to 'max' guest buffers that
+ * the pool holds (in the VF, or recycled in the pool), and returns how many
+ * it holds in all. */
+uint32_t
+vf_zc_rxpool_held_heads(const struct vf_zc_rxpool *pool, uint16_t *heads,
+                        uint32_t max)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < pool->n_hdrs; i++) {
+        const struct vf_zc_rxbuf *b = rxbuf(pool->hdrs[i]);
+
+        if (b->guest && !b->delivered) {
+            if (n < max) {
+                heads[n] = b->head;
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
 /* Checks that every guest buffer the pool holds (in the VF, or recycled in
  * the pool) lies in 'mem', the guest's current memory, and is laid out as
  * vf-zc-rxpool.h says; that the descriptors taken are those held plus those

@@ -182,6 +182,8 @@ vf_zc_rxpool_held(const struct vf_zc_rxpool *pool)
     return pool->taken - pool->returned;
 }
 
+uint32_t vf_zc_rxpool_held_heads(const struct vf_zc_rxpool *,
+                                  uint16_t *heads, uint32_t max);
 bool vf_zc_rxpool_check(const struct vf_zc_rxpool *,
                         const struct vf_zc_guest_mem *, struct ds *);
 

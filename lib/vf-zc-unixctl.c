@@ -16,7 +16,9 @@
 
 #include <config.h>
 
-/* The vf-zc/ ovs-appctl commands: vf-zc/show and vf-zc/check.
+/* The vf-zc/ ovs-appctl commands: vf-zc/show, vf-zc/check,
+ * vf-zc/dump-vring and vf-zc/mem-table (documented in
+ * lib/netdev-vf-zc-unixctl.man, part of ovs-vswitchd(8)).
  *
  * Threads: the main thread, with 'vf_zc_mutex' held; they never wait for a
  * PMD thread or a guest (see vf-zc-relay.h). */
@@ -24,6 +26,11 @@
 #include "netdev-vf-zc-private.h"
 
 #include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
 
 #include "netdev.h"
 #include "openvswitch/dynamic-string.h"
@@ -136,6 +143,138 @@ vf_zc_unixctl_check(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&s);
 }
 
+/* Returns the vf-zc port named 'name', or NULL. */
+static struct netdev_vf_zc *
+vf_zc_find_port(const char *name)
+    OVS_REQUIRES(vf_zc_mutex)
+{
+    struct netdev_vf_zc *dev;
+
+    LIST_FOR_EACH (dev, list_node, &vf_zc_ports) {
+        if (!strcmp(name, netdev_get_name(&dev->up))) {
+            return dev;
+        }
+    }
+    return NULL;
+}
+
+/* ovs-appctl vf-zc/dump-vring PORT QUEUE [rx|tx]: the guest's rings of one
+ * queue pair, and the chains in flight. */
+static void
+vf_zc_unixctl_dump_vring(struct unixctl_conn *conn, int argc,
+                         const char *argv[], void *aux OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    const char *error = NULL;
+    struct netdev_vf_zc *dev;
+    bool rx = true, tx = true;
+    unsigned int q;
+
+    if (!str_to_uint(argv[2], 10, &q) || q >= VF_ZC_MAX_QUEUE_PAIRS) {
+        error = "QUEUE must be a queue pair number";
+    } else if (argc > 3 && !strcmp(argv[3], "rx")) {
+        tx = false;
+    } else if (argc > 3 && !strcmp(argv[3], "tx")) {
+        rx = false;
+    } else if (argc > 3) {
+        error = "the ring must be rx (the guest's receive ring) or tx";
+    }
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+        return;
+    }
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    dev = vf_zc_find_port(argv[1]);
+    if (!dev) {
+        error = "no such vf-zc port";
+    } else {
+        struct vf_zc_qp *qp = &dev->qps[q];
+
+        if ((rx && !vf_zc_qp_dump_ring(qp, true, &s))
+            || (tx && !vf_zc_qp_dump_ring(qp, false, &s))) {
+            error = "the queue pair stayed too busy to look at, try again";
+        }
+    }
+    ovs_mutex_unlock(&vf_zc_mutex);
+
+    if (error) {
+        unixctl_command_reply_error(conn, error);
+    } else {
+        unixctl_command_reply(conn, ds_cstr(&s));
+    }
+    ds_destroy(&s);
+}
+
+/* How the VF reaches the guest's memory. */
+static const char *
+vf_zc_dma_status(const struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct rte_eth_dev_info info;
+
+    if (dev->port_id == VF_ZC_PORT_ID_INVALID
+        || rte_eth_dev_info_get(dev->port_id, &info) || !info.device) {
+        return "no VF";
+    } else if (strcmp(rte_bus_name(rte_dev_bus(info.device)), "pci")) {
+        return "not needed (the VF is a virtual device)";
+    } else if (dev->zc_dma_mapped) {
+        return "mapped for the VF (IOVA as VA)";
+    } else if (dev->guest_mem.n_regions
+               && dev->guest_mem.regions[0].page_iova) {
+        return "by physical address (IOVA as PA)";
+    } else {
+        return "not mapped (zero copy has not used this memory table)";
+    }
+}
+
+/* ovs-appctl vf-zc/mem-table PORT: the guest's memory regions as the relay
+ * uses them. */
+static void
+vf_zc_unixctl_mem_table(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                        const char *argv[], void *aux OVS_UNUSED)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct netdev_vf_zc *dev;
+
+    ovs_mutex_lock(&vf_zc_mutex);
+    dev = vf_zc_find_port(argv[1]);
+    if (dev) {
+        const struct vf_zc_guest_mem *mem;
+
+        ovs_mutex_lock(&dev->mutex);
+        mem = &dev->guest_mem;
+        ds_put_format(&s, "%s: %"PRIuSIZE" guest memory regions, DMA: %s\n",
+                      argv[1], mem->n_regions, vf_zc_dma_status(dev));
+        for (size_t i = 0; i < mem->n_regions; i++) {
+            const struct vf_zc_guest_region *r = &mem->regions[i];
+
+            ds_put_format(&s, "  region %"PRIuSIZE": guest %#"PRIx64
+                          "-%#"PRIx64" (%"PRIu64" bytes), host %p, ", i,
+                          r->gpa, r->gpa + r->size - 1, r->size,
+                          (void *) r->hva);
+            if (r->page_iova) {
+                ds_put_format(&s, "IOVA %#"PRIx64" (first of %"PRIuSIZE
+                              " pages of %"PRIu64" bytes)\n",
+                              r->page_iova[0],
+                              vf_zc_guest_region_n_pages(r, r->page_size),
+                              r->page_size);
+            } else {
+                ds_put_format(&s, "IOVA %p (as host)\n", (void *) r->hva);
+            }
+        }
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&vf_zc_mutex);
+
+    if (!dev) {
+        unixctl_command_reply_error(conn, "no such vf-zc port");
+    } else {
+        unixctl_command_reply(conn, ds_cstr(&s));
+    }
+    ds_destroy(&s);
+}
+
 /* Registers the vf-zc/ commands. */
 void
 vf_zc_unixctl_register(void)
@@ -144,4 +283,8 @@ vf_zc_unixctl_register(void)
                              vf_zc_unixctl_show, NULL);
     unixctl_command_register("vf-zc/check", "port", 1, 1,
                              vf_zc_unixctl_check, NULL);
+    unixctl_command_register("vf-zc/dump-vring", "port queue [rx|tx]", 2, 3,
+                             vf_zc_unixctl_dump_vring, NULL);
+    unixctl_command_register("vf-zc/mem-table", "port", 1, 1,
+                             vf_zc_unixctl_mem_table, NULL);
 }

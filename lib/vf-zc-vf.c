@@ -35,16 +35,14 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "coverage.h"
 #include "dp-packet.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "util.h"
+#include "vf-zc-events.h"
 #include "vf-zc-mempool.h"
 
 VLOG_DEFINE_THIS_MODULE(vf_zc_vf);
-
-COVERAGE_DEFINE(vf_zc_vf_restart);
 
 /* Returns the DPDK port that 'devargs' names, if it is probed already. */
 static uint16_t
@@ -97,6 +95,7 @@ vf_zc_vf_attach(const struct netdev_vf_zc *dev, const char *devargs,
             return xasprintf("VF \"%s\" was probed but is not an Ethernet "
                              "device", devargs);
         }
+        vf_zc_event_count(VF_ZC_EVENT_VF_PROBE);
         VLOG_INFO("%s: probed VF \"%s\" as DPDK port %"PRIu16,
                   netdev_get_name(&dev->up), devargs, port_id);
     } else {
@@ -151,7 +150,7 @@ vf_zc_count_restart(struct netdev_vf_zc *dev, const char *why)
     OVS_REQUIRES(dev->mutex)
 {
     dev->vf_restarts++;
-    COVERAGE_INC(vf_zc_vf_restart);
+    vf_zc_event_count(VF_ZC_EVENT_VF_RESTART);
     if (!dev->vf_restart_logged) {
         dev->vf_restart_logged = true;
         VLOG_INFO("%s: DPDK port %"PRIu16" restarted %s (logged once per "
@@ -260,9 +259,11 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
 
     err = rte_eth_dev_start(port_id);
     if (err) {
+        vf_zc_event_count(VF_ZC_EVENT_VF_START_ERROR);
         return xasprintf("could not start DPDK port %"PRIu16": %s",
                          port_id, rte_strerror(-err));
     }
+    vf_zc_event_count(VF_ZC_EVENT_VF_START);
     dev->vf_started = true;
     dev->vf_n_rxq = dev->vf_n_txq = n_q;
     dev->vf_rss_queues = 0;     /* Started with the driver's table. */
@@ -410,6 +411,7 @@ vf_zc_vf_detach(struct netdev_vf_zc *dev)
     if (port_id == VF_ZC_PORT_ID_INVALID) {
         return;
     }
+    vf_zc_event_count(VF_ZC_EVENT_VF_DETACH);
     /* The VF may hold guest buffers: give them back first.  The guest's
      * relay restarts at the next reconfiguration. */
     vf_zc_stop_guest_relay(dev);

@@ -39,6 +39,7 @@
 #include "fatal-signal.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
+#include "vf-zc-events.h"
 
 VLOG_DEFINE_THIS_MODULE(vf_zc_vhost);
 
@@ -372,6 +373,7 @@ vf_zc_refuse_msg(struct netdev_vf_zc *dev, const char *why)
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
 
     dev->refused_msgs++;
+    vf_zc_event_count(VF_ZC_EVENT_VHOST_MSG_REFUSED);
     free(dev->refused_msg_reason);
     dev->refused_msg_reason = xstrdup(why);
     VLOG_WARN_RL(&rl, "%s: vhost-user message refused: %s",
@@ -421,6 +423,7 @@ vf_zc_announce_guest(struct netdev_vf_zc *dev, const void *msg)
     struct eth_addr mac;
 
     memcpy(&mac, (const uint8_t *) msg + 12, sizeof mac);
+    vf_zc_event_count(VF_ZC_EVENT_GUEST_ANNOUNCE);
     vf_zc_qp_announce(&dev->qps[0], &mac);
     VLOG_INFO_RL(&rl, "%s: announcing guest "ETH_ADDR_FMT" through the VF",
                  netdev_get_name(&dev->up), ETH_ADDR_ARGS(mac));
@@ -535,6 +538,7 @@ vf_zc_guest_connected(struct netdev_vf_zc *dev, int vid)
     dev->guest_state = VF_ZC_GUEST_CONNECTED;
     dev->guest_features = 0;
     dev->guest_connections++;
+    vf_zc_event_count(VF_ZC_EVENT_GUEST_CONNECT);
     bitmap_set_multiple(dev->enabled_vrings, 0, VF_ZC_MAX_VRINGS, false);
     VLOG_INFO("%s: guest connected on %s", netdev_get_name(&dev->up),
               dev->vhost_path);
@@ -550,6 +554,7 @@ vf_zc_guest_disconnected(struct netdev_vf_zc *dev)
     vf_zc_release_msg_hold(dev);
     dev->vid = -1;
     dev->guest_state = VF_ZC_GUEST_DISCONNECTED;
+    vf_zc_event_count(VF_ZC_EVENT_GUEST_DISCONNECT);
     dev->guest_features = 0;
     bitmap_set_multiple(dev->enabled_vrings, 0, VF_ZC_MAX_VRINGS, false);
     VLOG_INFO("%s: guest disconnected from %s", netdev_get_name(&dev->up),
@@ -567,6 +572,7 @@ vf_zc_guest_ready(struct netdev_vf_zc *dev, int vid)
     dev->vid = vid;
     dev->guest_state = VF_ZC_GUEST_READY;
     dev->guest_features = features;
+    vf_zc_event_count(VF_ZC_EVENT_GUEST_READY);
     dev->guest_msg_pending = false;
     /* The library calls this once the first queue pair's vrings are set up
      * and enabled; it may tell of their enabling only afterward. */
@@ -587,6 +593,7 @@ vf_zc_guest_stopped(struct netdev_vf_zc *dev)
     if (dev->guest_state == VF_ZC_GUEST_READY) {
         dev->guest_state = VF_ZC_GUEST_CONNECTED;
     }
+    vf_zc_event_count(VF_ZC_EVENT_GUEST_STOP);
     VLOG_INFO("%s: guest stopped its virtio device",
               netdev_get_name(&dev->up));
     netdev_request_reconfigure(&dev->up);
@@ -603,6 +610,11 @@ vf_zc_guest_vring_changed(struct netdev_vf_zc *dev, uint16_t vring,
         return;
     } else if (vring < VF_ZC_MAX_VRINGS) {
         bitmap_set(dev->enabled_vrings, vring, enable);
+        if (enable) {
+            vf_zc_event_count(VF_ZC_EVENT_GUEST_VRING_ENABLE);
+        } else {
+            vf_zc_event_count(VF_ZC_EVENT_GUEST_VRING_DISABLE);
+        }
         if (!enable) {
             /* Only its queue pair, and those above, stop relaying; they go
              * on discarding what the guest sends there until their rings
@@ -626,6 +638,7 @@ vf_zc_guest_features_changed(struct netdev_vf_zc *dev, uint64_t features)
     OVS_REQUIRES(dev->mutex)
 {
     dev->guest_features = features;
+    vf_zc_event_count(VF_ZC_EVENT_GUEST_FEATURES);
     netdev_change_seq_changed(&dev->up);
 }
 

@@ -265,4 +265,14 @@ uint32_t vf_zc_chain_copy_in(const struct vf_zc_chain *, uint32_t offset,
 uint32_t vf_zc_chain_copy_out(const struct vf_zc_chain *, uint32_t offset,
                               void *dst, uint32_t len);
 
+/* For ovs-appctl vf-zc/dump-vring (in vf-zc-vring-dump.c, apart from the
+ * engine, which needs no Open vSwitch library).  They read guest memory but
+ * follow nothing the guest wrote beyond the ring's size and one chain's
+ * VF_ZC_CHAIN_MAX_DESC descriptors, so that a hostile guest cannot make them
+ * loop or read outside its rings. */
+struct ds;
+void vf_zc_vring_format(const struct vf_zc_vring *, struct ds *);
+void vf_zc_vring_format_chain(const struct vf_zc_vring *, uint16_t head,
+                              struct ds *);
+
 #endif /* vf-zc-vring.h */

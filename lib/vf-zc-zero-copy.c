@@ -43,15 +43,13 @@
 #include <rte_memory.h>
 #include <rte_vhost.h>
 
-#include "coverage.h"
 #include "dp-packet.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "util.h"
+#include "vf-zc-events.h"
 
 VLOG_DEFINE_THIS_MODULE(vf_zc_zero_copy);
-
-COVERAGE_DEFINE(vf_zc_vf_queue_restart);
 
 /* Zero-copy receive.
  *
@@ -304,7 +302,7 @@ vf_zc_reclaim_guest_buffers(struct netdev_vf_zc *dev, int first)
                          netdev_get_name(&dev->up), q);
             }
             vf_zc_qp_count_vf_queue_restart(qp);
-            COVERAGE_INC(vf_zc_vf_queue_restart);
+            vf_zc_event_count(VF_ZC_EVENT_VF_QUEUE_RESTART);
         }
         if (vf_zc_rxpool_held(pool)) {
             setup[q] = any = true;

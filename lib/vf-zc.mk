@@ -14,6 +14,7 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/vf-zc-options.h \
 	lib/vf-zc-virtio-net.c \
 	lib/vf-zc-virtio-net.h \
+	lib/vf-zc-vring-dump.c \
 	lib/vf-zc-vring.c \
 	lib/vf-zc-vring.h
 
@@ -21,6 +22,8 @@ if DPDK_NETDEV
 lib_libopenvswitch_la_SOURCES += \
 	lib/netdev-vf-zc.c \
 	lib/netdev-vf-zc-private.h \
+	lib/vf-zc-events.c \
+	lib/vf-zc-events.h \
 	lib/vf-zc-mempool.c \
 	lib/vf-zc-mempool.h \
 	lib/vf-zc-relay.c \
@@ -28,8 +31,12 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/vf-zc-rxpool.c \
 	lib/vf-zc-rxpool.h \
 	lib/vf-zc-spinlock.h \
+	lib/vf-zc-status.c \
 	lib/vf-zc-unixctl.c \
 	lib/vf-zc-vf.c \
 	lib/vf-zc-vhost.c \
 	lib/vf-zc-zero-copy.c
 endif
+
+# ovs-vswitchd(8) includes the vf-zc/ commands' page.
+MAN_FRAGMENTS += lib/netdev-vf-zc-unixctl.man
