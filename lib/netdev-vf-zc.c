@@ -18,8 +18,8 @@
 
 /* The netdev class of vf-zc ports: construction, configuration and
  * reconfiguration, the start and stop of the queue pairs with the guest,
- * and the rx queue and send functions through which PMD threads relay.  The other parts of a port are in the files that
- * netdev-vf-zc-private.h lists.
+ * and the rx queue and send functions through which PMD threads relay.  The
+ * other parts of a port are in the files that netdev-vf-zc-private.h lists.
  *
  * Threads: see "Threads and locks" in netdev-vf-zc-private.h. */
 

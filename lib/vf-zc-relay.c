@@ -1473,7 +1473,7 @@ vf_zc_qp_dump_ring(struct vf_zc_qp *qp, bool rx, struct ds *s)
         for (uint16_t i = 0; i < n && n_heads < ARRAY_SIZE(heads); i++) {
             uint16_t slot = (vq->last_used_idx + i) & (vq->size - 1);
 
-            heads[n_heads++] = vq->avail->ring[slot];
+            heads[n_heads++] = vf_zc_vring_read_u16(&vq->avail->ring[slot]);
         }
         n_heads = n;
         ds_put_format(s, "  in flight: %"PRIu16" avail entries taken and not "

@@ -27,54 +27,39 @@
 #include "openvswitch/dynamic-string.h"
 #include "util.h"
 
-/* Guest-written memory is read once, where used (see vf-zc-vring.c). */
-static inline uint16_t
-read_once_u16(const uint16_t *p)
-{
-    return *(const volatile uint16_t *) p;
-}
-
-static void
-read_desc(const struct vf_zc_vring_desc *src, struct vf_zc_vring_desc *dst)
-{
-    const volatile struct vf_zc_vring_desc *v = src;
-
-    dst->addr = v->addr;
-    dst->len = v->len;
-    dst->flags = v->flags;
-    dst->next = v->next;
-}
-
 /* Appends to 's' what 'vq' looks like now: its size and features, the
  * guest's avail ring and the device's used ring (flags, index and event
  * index), and how far the device has gone in each. */
 void
 vf_zc_vring_format(const struct vf_zc_vring *vq, struct ds *s)
 {
-    uint16_t avail_idx = read_once_u16(&vq->avail->idx);
-    uint16_t used_idx = read_once_u16(&vq->used->idx);
+    uint16_t avail_flags = vf_zc_vring_read_u16(&vq->avail->flags);
+    uint16_t avail_idx = vf_zc_vring_read_u16(&vq->avail->idx);
+    uint16_t used_flags = vf_zc_vring_read_u16(&vq->used->flags);
+    uint16_t used_idx = vf_zc_vring_read_u16(&vq->used->idx);
 
     ds_put_format(s, "  size %"PRIu16", event index %s, indirect "
                   "descriptors %s%s%s\n", vq->size,
                   vq->event_idx ? "on" : "off", vq->indirect ? "on" : "off",
                   vf_zc_vring_is_broken(vq) ? ", broken: " : "", vq->error);
     ds_put_format(s, "  avail (guest): flags %#"PRIx16"%s, idx %"PRIu16,
-                  read_once_u16(&vq->avail->flags),
-                  (read_once_u16(&vq->avail->flags)
-                   & VF_ZC_VRING_AVAIL_F_NO_INTERRUPT
+                  avail_flags,
+                  (avail_flags & VF_ZC_VRING_AVAIL_F_NO_INTERRUPT
                    ? " (no interrupt)" : ""), avail_idx);
     if (vq->event_idx) {
         ds_put_format(s, ", used_event %"PRIu16,
-                      read_once_u16(&vq->avail->ring[vq->size]));
+                      vf_zc_vring_read_u16(&vq->avail->ring[vq->size]));
     }
     ds_put_format(s, "\n  used (device): flags %#"PRIx16"%s, idx %"PRIu16,
-                  read_once_u16(&vq->used->flags),
-                  (read_once_u16(&vq->used->flags)
-                   & VF_ZC_VRING_USED_F_NO_NOTIFY ? " (no notify)" : ""),
-                  used_idx);
+                  used_flags,
+                  (used_flags & VF_ZC_VRING_USED_F_NO_NOTIFY
+                   ? " (no notify)" : ""), used_idx);
     if (vq->event_idx) {
+        const uint16_t *avail_event = (const uint16_t *)
+                                      &vq->used->ring[vq->size];
+
         ds_put_format(s, ", avail_event %"PRIu16,
-                      read_once_u16((const uint16_t *) &vq->used->ring[vq->size]));
+                      vf_zc_vring_read_u16(avail_event));
     }
     ds_put_format(s, "\n  device: taken up to %"PRIu16", used up to %"PRIu16
                   " (published %"PRIu16"), in flight %"PRIu16
@@ -127,7 +112,7 @@ vf_zc_vring_format_chain(const struct vf_zc_vring *vq, uint16_t head,
                           VF_ZC_CHAIN_MAX_DESC);
             return;
         }
-        read_desc(&vq->desc[i], &d);
+        vf_zc_vring_read_desc(&vq->desc[i], &d);
         ds_put_format(s, "      desc %"PRIu16": addr %#"PRIx64", len %"PRIu32
                       ", flags ", i, d.addr, d.len);
         format_desc_flags(s, d.flags);

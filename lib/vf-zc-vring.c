@@ -25,29 +25,12 @@
 #include "util.h"
 #include "vf-zc-guest-mem.h"
 
-/* Reads of guest-written memory.  'volatile' makes the compiler read exactly
- * once, where written, so that a value checked is the value used. */
-static inline uint16_t
-read_once_u16(const uint16_t *p)
-{
-    return *(const volatile uint16_t *) p;
-}
-
+/* A write the guest may read at any time: made exactly once, where written.
+ * (The reads are vf_zc_vring_read_u16() and vf_zc_vring_read_desc().) */
 static inline void
 write_once_u16(uint16_t *p, uint16_t value)
 {
     *(volatile uint16_t *) p = value;
-}
-
-static void
-read_desc(const struct vf_zc_vring_desc *src, struct vf_zc_vring_desc *dst)
-{
-    const volatile struct vf_zc_vring_desc *v = src;
-
-    dst->addr = v->addr;
-    dst->len = v->len;
-    dst->flags = v->flags;
-    dst->next = v->next;
 }
 
 /* The event index fields, after the rings (virtio 1.2, 2.7.10). */
@@ -149,7 +132,7 @@ vf_zc_vring_avail_count(struct vf_zc_vring *vq)
         return 0;
     }
 
-    idx = read_once_u16(&vq->avail->idx);
+    idx = vf_zc_vring_read_u16(&vq->avail->idx);
     count = idx - vq->last_avail_idx;
     if (count > vq->size) {
         vring_break(vq, "avail index jumped from %"PRIu16" to %"PRIu16" in a "
@@ -202,7 +185,7 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
         return VF_ZC_VRING_BUDGET_SPENT;
     }
 
-    head = read_once_u16(&vq->avail->ring[vq->last_avail_idx
+    head = vf_zc_vring_read_u16(&vq->avail->ring[vq->last_avail_idx
                                           & (vq->size - 1)]);
     if (head >= vq->size) {
         return vring_break(vq, "avail entry %"PRIu16" names descriptor "
@@ -236,7 +219,7 @@ vf_zc_vring_pop(struct vf_zc_vring *vq, bool device_writes,
             vq->budget--;
         }
         vq->desc_reads++;
-        read_desc(&table[i], &d);
+        vf_zc_vring_read_desc(&table[i], &d);
 
         if (d.flags & VF_ZC_VRING_DESC_F_INDIRECT) {
             /* Whether we are in an indirect table is a flag, not a pointer
@@ -378,12 +361,12 @@ vf_zc_vring_needs_notify(struct vf_zc_vring *vq)
     vq->signalled_used = new;
     vq->signalled_used_valid = true;
     if (vq->event_idx) {
-        uint16_t event = read_once_u16(vring_used_event(vq));
+        uint16_t event = vf_zc_vring_read_u16(vring_used_event(vq));
 
         /* vring_need_event(): did 'new' move past 'event' since 'old'? */
         return !valid || (uint16_t) (new - event - 1) < (uint16_t) (new - old);
     } else {
-        return !(read_once_u16(&vq->avail->flags)
+        return !(vf_zc_vring_read_u16(&vq->avail->flags)
                  & VF_ZC_VRING_AVAIL_F_NO_INTERRUPT);
     }
 }

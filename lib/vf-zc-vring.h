@@ -193,6 +193,26 @@ enum vf_zc_vring_status {
                                  * spent (vf_zc_vring_set_budget()). */
 };
 
+/* Reads of guest-written memory.  'volatile' makes the compiler read exactly
+ * once, where written, so that a value checked is the value used. */
+static inline uint16_t
+vf_zc_vring_read_u16(const uint16_t *p)
+{
+    return *(const volatile uint16_t *) p;
+}
+
+static inline void
+vf_zc_vring_read_desc(const struct vf_zc_vring_desc *src,
+                      struct vf_zc_vring_desc *dst)
+{
+    const volatile struct vf_zc_vring_desc *v = src;
+
+    dst->addr = v->addr;
+    dst->len = v->len;
+    dst->flags = v->flags;
+    dst->next = v->next;
+}
+
 bool vf_zc_vring_init(struct vf_zc_vring *, void *desc, void *avail,
                       void *used, uint32_t size,
                       const struct vf_zc_guest_mem *,
