@@ -121,8 +121,9 @@ struct netdev_vf_zc {
     /* Configuration accepted by set_config().  Main thread. */
     struct vf_zc_options opts OVS_GUARDED;
     char *iface_id OVS_GUARDED;         /* external_ids:iface-id, or NULL. */
-    bool bypass_warned OVS_GUARDED;     /* Its warning about bypass was
-                                         * logged. */
+    bool bypass_warned OVS_GUARDED;     /* The warning about the binding was
+                                         * logged, */
+    bool bypass_warned_on OVS_GUARDED;  /* with bypass on, or off. */
 
     /* The VF.  Main thread; also the vhost-events thread, when it takes the
      * guest's buffers back from the VF (vf_zc_reclaim_guest_buffers()),

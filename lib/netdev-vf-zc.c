@@ -367,24 +367,39 @@ vf_zc_set_vhost(struct netdev_vf_zc *dev, const char *path, bool client)
     return error;
 }
 
-/* Warns, once each time a port is bound to a logical port with bypass on,
- * that bypass relays the VF's traffic to the VM past the OpenFlow pipeline,
- * and so past the logical port's flows. */
+/* Warns, once each time a port becomes bound to a logical port and each time
+ * bypass changes while it is, that its relay skips the logical port's flows:
+ * both ways with bypass on, from the VM to the VF with bypass off. */
 static void
 vf_zc_check_bypass_binding(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    if (!dev->iface_id || !dev->opts.bypass) {
+    const char *name = netdev_get_name(&dev->up);
+
+    if (!dev->iface_id) {
         dev->bypass_warned = false;
-    } else if (!dev->bypass_warned) {
-        dev->bypass_warned = true;
+        return;
+    }
+    if (dev->bypass_warned && dev->bypass_warned_on == dev->opts.bypass) {
+        return;
+    }
+    dev->bypass_warned = true;
+    dev->bypass_warned_on = dev->opts.bypass;
+    if (dev->opts.bypass) {
         VLOG_WARN("%s: bound to logical port %s (external_ids:iface-id), "
-                  "but with options:bypass=true the VF's traffic to the VM "
-                  "skips the OpenFlow pipeline, so the logical port's flows "
-                  "(OVN's ACLs and port security among them) never see it: "
-                  "that is right only if the NIC enforces the same policy; "
-                  "set options:bypass=false otherwise",
-                  netdev_get_name(&dev->up), dev->iface_id);
+                  "but with options:bypass=true the traffic between the VF "
+                  "and the VM skips the OpenFlow pipeline both ways, so the "
+                  "logical port's flows (OVN's ACLs and port security among "
+                  "them) never see it: that is right only if the NIC "
+                  "enforces the same policy; options:bypass=false sends the "
+                  "VF's traffic to the VM through the flows", name,
+                  dev->iface_id);
+    } else {
+        VLOG_WARN("%s: bound to logical port %s (external_ids:iface-id): "
+                  "the VM's traffic to the VF skips the OpenFlow pipeline, "
+                  "so the logical port's flows on it (from-lport ACLs, port "
+                  "security) never see it: the NIC must enforce them", name,
+                  dev->iface_id);
     }
 }
 

@@ -1440,55 +1440,68 @@ counters:
 /* Appends to 's' the state of the guest's receive ring ('rx') or transmit
  * ring of 'qp' and the chains the device holds: in zero copy the guest
  * buffers that the VF or the pool holds, otherwise the avail entries taken
- * and not yet used.  Returns false if the queue pair stayed too busy to
- * look.  Control threads. */
+ * and not yet used.  The queue pair's lock is held only to copy them, not to
+ * format them.  Returns false if the queue pair stayed too busy to look.
+ * Control threads. */
 bool
 vf_zc_qp_dump_ring(struct vf_zc_qp *qp, bool rx, struct ds *s)
 {
     struct vf_zc_vring *vq = rx ? &qp->rxq : &qp->txq;
     uint16_t heads[VF_ZC_DUMP_MAX_CHAINS];
-    uint32_t n_heads;
+    struct vf_zc_vring_chain_copy *chains;
+    uint32_t n_heads, n_copied;
+    bool zc_held;
 
+    chains = xmalloc(VF_ZC_DUMP_MAX_CHAINS * sizeof *chains);
     if (!qp_lock_for_report(qp)) {
+        free(chains);
         return false;
     }
     ds_put_format(s, "queue pair %"PRIu16", guest %s ring:\n", qp->qid,
                   rx ? "receive" : "transmit");
     if (!qp->guest_ready && !qp->tx_disabled) {
-        ds_put_cstr(s, "  not started\n");
         vf_zc_spin_unlock(&qp->lock);
+        ds_put_cstr(s, "  not started\n");
+        free(chains);
         return true;
     }
     vf_zc_vring_format(vq, s);
 
-    if (rx && qp->zc_pool && qp->zc_pool->vq == vq) {
+    zc_held = rx && qp->zc_pool && qp->zc_pool->vq == vq;
+    if (zc_held) {
         n_heads = vf_zc_rxpool_held_heads(qp->zc_pool, heads,
                                           ARRAY_SIZE(heads));
-        ds_put_format(s, "  in flight: %"PRIu32" guest buffers held for "
-                      "zero copy%s\n", n_heads, n_heads ? ", heads:" : "");
     } else {
         uint16_t n = vq->last_avail_idx - vq->last_used_idx;
 
-        n_heads = 0;
-        for (uint16_t i = 0; i < n && n_heads < ARRAY_SIZE(heads); i++) {
+        for (uint16_t i = 0; i < n && i < ARRAY_SIZE(heads); i++) {
             uint16_t slot = (vq->last_used_idx + i) & (vq->size - 1);
 
-            heads[n_heads++] = vf_zc_vring_read_u16(&vq->avail->ring[slot]);
+            heads[i] = vf_zc_vring_read_u16(&vq->avail->ring[slot]);
         }
         n_heads = n;
-        ds_put_format(s, "  in flight: %"PRIu16" avail entries taken and not "
-                      "used%s\n", n, n ? ", heads (as the avail ring names "
-                      "them now):" : "");
     }
-    for (uint32_t i = 0; i < MIN(n_heads, ARRAY_SIZE(heads)); i++) {
-        ds_put_format(s, "    head %"PRIu16"\n", heads[i]);
-        vf_zc_vring_format_chain(vq, heads[i], s);
-    }
-    if (n_heads > ARRAY_SIZE(heads)) {
-        ds_put_format(s, "    and %"PRIu32" more\n",
-                      n_heads - (uint32_t) ARRAY_SIZE(heads));
+    n_copied = MIN(n_heads, ARRAY_SIZE(heads));
+    for (uint32_t i = 0; i < n_copied; i++) {
+        vf_zc_vring_copy_chain(vq, heads[i], &chains[i]);
     }
     vf_zc_spin_unlock(&qp->lock);
+
+    if (zc_held) {
+        ds_put_format(s, "  in flight: %"PRIu32" guest buffers held for "
+                      "zero copy%s\n", n_heads, n_heads ? ", heads:" : "");
+    } else {
+        ds_put_format(s, "  in flight: %"PRIu32" avail entries taken and not "
+                      "used%s\n", n_heads, n_heads ? ", heads (as the avail "
+                      "ring names them now):" : "");
+    }
+    for (uint32_t i = 0; i < n_copied; i++) {
+        vf_zc_vring_format_chain(&chains[i], s);
+    }
+    if (n_heads > n_copied) {
+        ds_put_format(s, "    and %"PRIu32" more\n", n_heads - n_copied);
+    }
+    free(chains);
     return true;
 }
 

@@ -27,9 +27,11 @@
  * carry OVS's "ovs_" prefix).  Documentation/topics/dpdk/vf-zc.rst and
  * vswitchd/vswitch.xml list them all.
  *
- * Threads: the main thread, and ovs-appctl's (which is the main thread).
- * Counters are read without any queue pair's lock (vf_zc_stat_read()); the
- * port's mutex is taken only for the port's own fields. */
+ * Threads: the main thread (which also serves ovs-appctl).  Counters are
+ * read without any queue pair's lock (vf_zc_stat_read()); the port's mutex
+ * is taken for the port's own fields; a broken ring's error is read with
+ * vf_zc_qp_get_ring_error(), which gives up after about 10 ms if the queue
+ * pair's PMD thread keeps it busy. */
 
 #include "netdev-vf-zc-private.h"
 
@@ -242,7 +244,6 @@ vf_zc_get_status(struct netdev_vf_zc *dev, struct smap *args)
     vf_zc_dpdk_status(dev, args);
     vf_zc_vhost_status(dev, args);
 
-
     if (dev->opts.vf_devargs) {
         smap_add(args, "vf-devargs", dev->opts.vf_devargs);
     }
@@ -344,9 +345,16 @@ vf_zc_get_status(struct netdev_vf_zc *dev, struct smap *args)
         smap_add(args, "iface-id", dev->iface_id);
         if (dev->opts.bypass) {
             smap_add_format(args, "bypass-warning", "options:bypass=true: "
-                            "the VF's traffic to the VM skips the flows of "
-                            "logical port %s (OVN's ACLs included); right "
-                            "only if the NIC enforces them", dev->iface_id);
+                            "the traffic between the VF and the VM skips the "
+                            "flows of logical port %s both ways (OVN's ACLs "
+                            "and port security included); right only if the "
+                            "NIC enforces them", dev->iface_id);
+        } else {
+            smap_add_format(args, "bypass-warning", "the VM's traffic to the "
+                            "VF skips the flows of logical port %s "
+                            "(from-lport ACLs and port security included); "
+                            "right only if the NIC enforces them",
+                            dev->iface_id);
         }
     }
     /* Also the rings of queue pairs the guest has disabled. */
@@ -366,7 +374,6 @@ vf_zc_get_status(struct netdev_vf_zc *dev, struct smap *args)
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
-
 
 /* The counters of every queue pair, summed, and the VF's own drops. */
 struct vf_zc_totals {
@@ -595,6 +602,6 @@ vf_zc_get_custom_stats(struct netdev_vf_zc *dev,
     ovs_mutex_unlock(&dev->mutex);
 
     custom->counters = cs.c;
-    custom->size = cs.n;
+    custom->size = MIN(cs.n, UINT16_MAX);
     return 0;
 }

@@ -145,7 +145,7 @@ vf_zc_unixctl_check(struct unixctl_conn *conn, int argc OVS_UNUSED,
 
 /* Returns the vf-zc port named 'name', or NULL. */
 static struct netdev_vf_zc *
-vf_zc_find_port(const char *name)
+vf_zc_port_by_name(const char *name)
     OVS_REQUIRES(vf_zc_mutex)
 {
     struct netdev_vf_zc *dev;
@@ -185,7 +185,7 @@ vf_zc_unixctl_dump_vring(struct unixctl_conn *conn, int argc,
     }
 
     ovs_mutex_lock(&vf_zc_mutex);
-    dev = vf_zc_find_port(argv[1]);
+    dev = vf_zc_port_by_name(argv[1]);
     if (!dev) {
         error = "no such vf-zc port";
     } else {
@@ -206,25 +206,38 @@ vf_zc_unixctl_dump_vring(struct unixctl_conn *conn, int argc,
     ds_destroy(&s);
 }
 
-/* How the VF reaches the guest's memory. */
-static const char *
-vf_zc_dma_status(const struct netdev_vf_zc *dev)
+/* Whether the VF is a device on a bus that reaches memory by DMA (PCI), or
+ * a virtual device, which the CPU serves. */
+static bool
+vf_zc_vf_does_dma(const struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex)
 {
     struct rte_eth_dev_info info;
 
-    if (dev->port_id == VF_ZC_PORT_ID_INVALID
-        || rte_eth_dev_info_get(dev->port_id, &info) || !info.device) {
-        return "no VF";
-    } else if (strcmp(rte_bus_name(rte_dev_bus(info.device)), "pci")) {
-        return "not needed (the VF is a virtual device)";
+    return (dev->port_id != VF_ZC_PORT_ID_INVALID
+            && !rte_eth_dev_info_get(dev->port_id, &info) && info.device
+            && !strcmp(rte_bus_name(rte_dev_bus(info.device)), "pci"));
+}
+
+/* How the VF reaches the guest's memory. */
+static char *
+vf_zc_dma_status(const struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (dev->port_id == VF_ZC_PORT_ID_INVALID) {
+        return xstrdup("no VF");
+    } else if (!vf_zc_vf_does_dma(dev)) {
+        return xstrdup("not needed (the VF is a virtual device)");
+    } else if (dev->zc_mem_error) {
+        return xasprintf("not usable: %s", dev->zc_mem_error);
     } else if (dev->zc_dma_mapped) {
-        return "mapped for the VF (IOVA as VA)";
+        return xstrdup("mapped for the VF (IOVA as VA)");
     } else if (dev->guest_mem.n_regions
                && dev->guest_mem.regions[0].page_iova) {
-        return "by physical address (IOVA as PA)";
+        return xstrdup("by physical address (IOVA as PA)");
     } else {
-        return "not mapped (zero copy has not used this memory table)";
+        return xstrdup("not mapped (zero copy has not used this memory "
+                       "table)");
     }
 }
 
@@ -238,14 +251,18 @@ vf_zc_unixctl_mem_table(struct unixctl_conn *conn, int argc OVS_UNUSED,
     struct netdev_vf_zc *dev;
 
     ovs_mutex_lock(&vf_zc_mutex);
-    dev = vf_zc_find_port(argv[1]);
+    dev = vf_zc_port_by_name(argv[1]);
     if (dev) {
-        const struct vf_zc_guest_mem *mem;
+        const struct vf_zc_guest_mem *mem = &dev->guest_mem;
+        bool does_dma;
+        char *dma;
 
         ovs_mutex_lock(&dev->mutex);
-        mem = &dev->guest_mem;
+        dma = vf_zc_dma_status(dev);
+        does_dma = vf_zc_vf_does_dma(dev);
         ds_put_format(&s, "%s: %"PRIuSIZE" guest memory regions, DMA: %s\n",
-                      argv[1], mem->n_regions, vf_zc_dma_status(dev));
+                      argv[1], mem->n_regions, dma);
+        free(dma);
         for (size_t i = 0; i < mem->n_regions; i++) {
             const struct vf_zc_guest_region *r = &mem->regions[i];
 
@@ -259,8 +276,10 @@ vf_zc_unixctl_mem_table(struct unixctl_conn *conn, int argc OVS_UNUSED,
                               r->page_iova[0],
                               vf_zc_guest_region_n_pages(r, r->page_size),
                               r->page_size);
-            } else {
+            } else if (!does_dma || dev->zc_dma_mapped) {
                 ds_put_format(&s, "IOVA %p (as host)\n", (void *) r->hva);
+            } else {
+                ds_put_cstr(&s, "no IOVA\n");
             }
         }
         ovs_mutex_unlock(&dev->mutex);

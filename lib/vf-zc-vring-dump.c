@@ -91,36 +91,58 @@ format_desc_flags(struct ds *s, uint16_t flags)
     }
 }
 
-/* Appends to 's' the chain of descriptors that starts at 'head', one line
- * each.  An indirect descriptor's table is shown as the descriptor that
- * names it, not followed. */
+/* Copies the chain of descriptors that starts at 'head' into 'c', following
+ * 'next' while it stays within the table, for at most VF_ZC_CHAIN_MAX_DESC
+ * descriptors.  An indirect descriptor's table is not followed. */
 void
-vf_zc_vring_format_chain(const struct vf_zc_vring *vq, uint16_t head,
-                         struct ds *s)
+vf_zc_vring_copy_chain(const struct vf_zc_vring *vq, uint16_t head,
+                       struct vf_zc_vring_chain_copy *c)
 {
     uint16_t i = head;
 
-    for (int n = 0; ; n++) {
-        struct vf_zc_vring_desc d;
-
+    c->head = head;
+    c->n = 0;
+    c->end = VF_ZC_CHAIN_COPY_END;
+    for (;;) {
         if (i >= vq->size) {
-            ds_put_format(s, "      desc %"PRIu16": beyond the table\n", i);
+            c->end = VF_ZC_CHAIN_COPY_BEYOND;
+            c->beyond = i;
             return;
         }
-        if (n >= VF_ZC_CHAIN_MAX_DESC) {
-            ds_put_format(s, "      (longer than %d descriptors)\n",
-                          VF_ZC_CHAIN_MAX_DESC);
+        if (c->n >= VF_ZC_CHAIN_MAX_DESC) {
+            c->end = VF_ZC_CHAIN_COPY_TOO_LONG;
             return;
         }
-        vf_zc_vring_read_desc(&vq->desc[i], &d);
+        c->idx[c->n] = i;
+        vf_zc_vring_read_desc(&vq->desc[i], &c->desc[c->n]);
+        if (!(c->desc[c->n++].flags & VF_ZC_VRING_DESC_F_NEXT)) {
+            return;
+        }
+        i = c->desc[c->n - 1].next;
+    }
+}
+
+/* Appends the chain copied in 'c' to 's', a descriptor a line. */
+void
+vf_zc_vring_format_chain(const struct vf_zc_vring_chain_copy *c, struct ds *s)
+{
+    ds_put_format(s, "    head %"PRIu16"\n", c->head);
+    for (int n = 0; n < c->n; n++) {
+        const struct vf_zc_vring_desc *d = &c->desc[n];
+
         ds_put_format(s, "      desc %"PRIu16": addr %#"PRIx64", len %"PRIu32
-                      ", flags ", i, d.addr, d.len);
-        format_desc_flags(s, d.flags);
-        if (!(d.flags & VF_ZC_VRING_DESC_F_NEXT)) {
-            ds_put_char(s, '\n');
-            return;
+                      ", flags ", c->idx[n], d->addr, d->len);
+        format_desc_flags(s, d->flags);
+        if (d->flags & VF_ZC_VRING_DESC_F_NEXT) {
+            ds_put_format(s, ", next %"PRIu16, d->next);
         }
-        ds_put_format(s, ", next %"PRIu16"\n", d.next);
-        i = d.next;
+        ds_put_char(s, '\n');
+    }
+    if (c->end == VF_ZC_CHAIN_COPY_BEYOND) {
+        ds_put_format(s, "      desc %"PRIu16": beyond the table\n",
+                      c->beyond);
+    } else if (c->end == VF_ZC_CHAIN_COPY_TOO_LONG) {
+        ds_put_format(s, "      (longer than %d descriptors)\n",
+                      VF_ZC_CHAIN_MAX_DESC);
     }
 }

@@ -292,7 +292,24 @@ uint32_t vf_zc_chain_copy_out(const struct vf_zc_chain *, uint32_t offset,
  * loop or read outside its rings. */
 struct ds;
 void vf_zc_vring_format(const struct vf_zc_vring *, struct ds *);
-void vf_zc_vring_format_chain(const struct vf_zc_vring *, uint16_t head,
+
+/* A chain's descriptors as they were read, to format once the ring may run
+ * again. */
+struct vf_zc_vring_chain_copy {
+    uint16_t head;
+    uint16_t n;                 /* Descriptors copied. */
+    enum {
+        VF_ZC_CHAIN_COPY_END,       /* The last had no F_NEXT. */
+        VF_ZC_CHAIN_COPY_BEYOND,    /* Then a 'next' beyond the table, */
+        VF_ZC_CHAIN_COPY_TOO_LONG,  /* or VF_ZC_CHAIN_MAX_DESC copied. */
+    } end;
+    uint16_t beyond;            /* That 'next', for BEYOND. */
+    uint16_t idx[VF_ZC_CHAIN_MAX_DESC];
+    struct vf_zc_vring_desc desc[VF_ZC_CHAIN_MAX_DESC];
+};
+void vf_zc_vring_copy_chain(const struct vf_zc_vring *, uint16_t head,
+                            struct vf_zc_vring_chain_copy *);
+void vf_zc_vring_format_chain(const struct vf_zc_vring_chain_copy *,
                               struct ds *);
 
 #endif /* vf-zc-vring.h */
