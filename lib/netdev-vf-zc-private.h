@@ -143,6 +143,9 @@ struct netdev_vf_zc {
                                          * copy mode. */
     int vf_socket_id OVS_GUARDED;
     struct rte_mempool *vf_mp OVS_GUARDED;  /* The VF's RX buffers. */
+    bool vf_mp_bypass OVS_GUARDED;          /* options:bypass when 'vf_mp'
+                                             * was made: if true, it holds
+                                             * no dp_packets. */
     unsigned int vf_mp_generation OVS_GUARDED;  /* Makes mempool names
                                                  * unique. */
     struct eth_addr hwaddr OVS_GUARDED;

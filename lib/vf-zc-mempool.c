@@ -45,23 +45,44 @@ init_dp_packet(struct rte_mempool *mp OVS_UNUSED, void *opaque OVS_UNUSED,
     dp_packet_init_dpdk((struct dp_packet *) obj);
 }
 
-/* Creates a pool named 'name' of 'n' mbufs, each a dp_packet with
- * 'data_room' bytes of buffer (headroom included), with per-lcore caches of
- * 'cache_size', on NUMA node 'socket_id'.  Returns NULL, with rte_errno
- * set, on failure. */
+/* Returns how many mbufs a VF's copy pool needs so that no queue goes short:
+ * every descriptor filled, of 'n_rxq' receive queues of 'nb_rxd' and 'n_txq'
+ * transmit queues of 'nb_txd'; four bursts per receive queue on their way
+ * through the relay; and what the caches of the 'n_lcores' lcores that take
+ * or give back its mbufs may hold, each up to one and a half times
+ * 'cache_size' (DPDK flushes a cache only beyond that).
+ *
+ * The caches are counted for the lcores that use the pool, not for every
+ * lcore DPDK could have (RTE_MAX_LCORE, 128): those would hold nothing, and
+ * counting them made the caches four fifths of the pool. */
+unsigned int
+vf_zc_mempool_n_mbufs(unsigned int n_rxq, unsigned int nb_rxd,
+                      unsigned int n_txq, unsigned int nb_txd,
+                      unsigned int n_lcores, unsigned int cache_size)
+{
+    return (n_rxq * (nb_rxd + 4 * NETDEV_MAX_BURST) + n_txq * nb_txd
+            + n_lcores * (cache_size + cache_size / 2));
+}
+
+/* Creates a pool named 'name' of 'n' mbufs with 'data_room' bytes of buffer
+ * (headroom included), each a dp_packet if 'dp_packets', with per-lcore
+ * caches of 'cache_size', on NUMA node 'socket_id'.  Returns NULL, with
+ * rte_errno set, on failure. */
 struct rte_mempool *
 vf_zc_mempool_create(const char *name, unsigned int n,
                      unsigned int cache_size, uint32_t data_room,
-                     int socket_id)
+                     int socket_id, bool dp_packets)
 {
-    uint16_t priv_size = ROUND_UP(sizeof(struct dp_packet)
-                                  - sizeof(struct rte_mbuf),
-                                  RTE_MBUF_PRIV_ALIGN);
+    uint16_t priv_size = (dp_packets
+                          ? ROUND_UP(sizeof(struct dp_packet)
+                                     - sizeof(struct rte_mbuf),
+                                     RTE_MBUF_PRIV_ALIGN)
+                          : 0);
     struct rte_mempool *mp;
 
     mp = rte_pktmbuf_pool_create(name, n, cache_size, priv_size, data_room,
                                  socket_id);
-    if (mp) {
+    if (mp && dp_packets) {
         rte_mempool_obj_iter(mp, init_dp_packet, NULL);
     }
     return mp;

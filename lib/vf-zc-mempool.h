@@ -19,9 +19,11 @@
 
 /* The host buffers of a VF's copy path, and their lifetime.
  *
- * A VF's copy path receives into a pktmbuf pool whose mbufs are also Open
- * vSwitch dp_packets, as netdev-dpdk's are, so that a packet received into
- * one can enter the pipeline (options:bypass=false).  Such a packet may then
+ * A VF's copy path receives into a pktmbuf pool.  With options:bypass=false
+ * its mbufs are also Open vSwitch dp_packets, as netdev-dpdk's are, so that
+ * a packet received into one can enter the pipeline; with bypass on, no
+ * packet of the VF does, and its mbufs need no room for what a dp_packet
+ * adds (about a quarter of a buffer at MTU 1500).  Such a packet may then
  * sit in another port's transmit queue, or in the pipeline, after the VF has
  * stopped or changed its pool.  So a pool the VF no longer uses is
  * "retired", not freed: it is freed once every one of its mbufs has come
@@ -30,14 +32,20 @@
  * Threads: any control thread.  The list of retired pools has a mutex of
  * its own, taken after any port's. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct rte_mempool;
 
+unsigned int vf_zc_mempool_n_mbufs(unsigned int n_rxq, unsigned int nb_rxd,
+                                   unsigned int n_txq, unsigned int nb_txd,
+                                   unsigned int n_lcores,
+                                   unsigned int cache_size);
 struct rte_mempool *vf_zc_mempool_create(const char *name, unsigned int n,
                                          unsigned int cache_size,
-                                         uint32_t data_room, int socket_id);
+                                         uint32_t data_room, int socket_id,
+                                         bool dp_packets);
 void vf_zc_mempool_retire(struct rte_mempool *);
 size_t vf_zc_mempool_sweep(void);
 

@@ -37,6 +37,7 @@
 
 #include "dp-packet.h"
 #include "openvswitch/vlog.h"
+#include "ovs-numa.h"
 #include "packets.h"
 #include "util.h"
 #include "vf-zc-events.h"
@@ -122,24 +123,54 @@ vf_zc_frame_len(int mtu)
     return mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 2 * VLAN_HEADER_LEN;
 }
 
-/* Creates the mempool that backs the VF's receive queues in copy mode. */
+/* Returns how many lcores may hold mbufs of the VF's copy pool in their
+ * caches, with 'n_q' queue pairs and options:bypass 'bypass': the main
+ * thread, which sets the queues up, and the PMD threads that poll the VF,
+ * one per queue pair (guest-only queue pairs are relayed by those too).
+ * With bypass off, packets from the VF may also be freed by any PMD thread
+ * the pipeline sends them to, at most one per core.  Threads that are not
+ * lcores (handlers, DPDK's vhost-events thread) have no cache. */
+static unsigned int
+vf_zc_vf_mempool_lcores(bool bypass, int n_q)
+{
+    int n_cores = ovs_numa_get_n_cores();
+    unsigned int n_pmds;
+
+    n_pmds = (bypass ? n_q
+              : n_cores == OVS_CORE_UNSPEC ? RTE_MAX_LCORE : n_cores);
+    return MIN(n_pmds + 1, RTE_MAX_LCORE);
+}
+
+/* Creates the mempool that backs the VF's receive queues in copy mode, and
+ * from which the relay copies the guest's packets to the VF: of dp_packets
+ * with bypass off, when the VF's packets enter the pipeline; of plain mbufs
+ * otherwise.  A pool made for bypass on cannot serve with it off
+ * (netdev_vf_zc_reconfigure() replaces it); one made for bypass off serves
+ * either way. */
 static struct rte_mempool *
-vf_zc_vf_mempool_create(struct netdev_vf_zc *dev, int n_rxq, int n_txq,
-                        uint16_t nb_rxd, uint16_t nb_txd, int socket_id)
+vf_zc_vf_mempool_create(struct netdev_vf_zc *dev, int n_q, uint16_t nb_rxd,
+                        uint16_t nb_txd, int socket_id)
     OVS_REQUIRES(dev->mutex)
 {
     uint32_t data_room = RTE_PKTMBUF_HEADROOM
                          + MAX(RTE_MBUF_DEFAULT_DATAROOM,
                                ROUND_UP(vf_zc_frame_len(dev->mtu), 1024));
-    unsigned int n_mbufs = (n_rxq * nb_rxd + n_txq * nb_txd
-                            + n_rxq * 4 * NETDEV_MAX_BURST
-                            + RTE_MAX_LCORE * VF_ZC_MP_CACHE_SIZE);
+    unsigned int n_lcores = vf_zc_vf_mempool_lcores(dev->opts.bypass, n_q);
     char name[RTE_MEMPOOL_NAMESIZE];
+    struct rte_mempool *mp;
 
     snprintf(name, sizeof name, "vfzc_%"PRIu16"_%u",
              dev->port_id, dev->vf_mp_generation++);
-    return vf_zc_mempool_create(name, n_mbufs, VF_ZC_MP_CACHE_SIZE,
-                                data_room, socket_id);
+    mp = vf_zc_mempool_create(name,
+                              vf_zc_mempool_n_mbufs(n_q, nb_rxd, n_q, nb_txd,
+                                                    n_lcores,
+                                                    VF_ZC_MP_CACHE_SIZE),
+                              VF_ZC_MP_CACHE_SIZE, data_room, socket_id,
+                              !dev->opts.bypass);
+    if (mp) {
+        dev->vf_mp_bypass = dev->opts.bypass;
+    }
+    return mp;
 }
 
 /* Counts a stop and start of the whole VF, while it runs, for 'why'
@@ -177,7 +208,7 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
 
     vf_zc_stop_vf_relay(dev);
     if (dev->vf_started) {
-        vf_zc_count_restart(dev, "to apply a new MTU or number of queues");
+        vf_zc_count_restart(dev, "to apply a new MTU, number of queues or bypass");
         rte_eth_dev_stop(port_id);
         dev->vf_started = false;
     }
@@ -223,7 +254,7 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
     if (socket_id < 0) {
         socket_id = SOCKET_ID_ANY;
     }
-    dev->vf_mp = vf_zc_vf_mempool_create(dev, n_q, n_q, nb_rxd, nb_txd,
+    dev->vf_mp = vf_zc_vf_mempool_create(dev, n_q, nb_rxd, nb_txd,
                                          socket_id);
     if (!dev->vf_mp) {
         dev->vf_mp = old_mp;

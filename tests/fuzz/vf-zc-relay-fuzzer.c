@@ -228,7 +228,7 @@ LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
     guest_mem = guarded + page;
     host_mp = vf_zc_mempool_create("fuzz_host", HOST_MBUFS, 0,
                                    RTE_PKTMBUF_HEADROOM + 2048,
-                                   SOCKET_ID_ANY);
+                                   SOCKET_ID_ANY, true);
     zc_pools[0] = vf_zc_rxpool_create("fuzz_zc0", ZC_HDRS, 1518,
                                       SOCKET_ID_ANY);
     zc_pools[1] = vf_zc_rxpool_create("fuzz_zc1", ZC_HDRS, 9018,
