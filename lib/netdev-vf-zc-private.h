@@ -146,6 +146,9 @@ struct netdev_vf_zc {
     bool vf_mp_bypass OVS_GUARDED;          /* options:bypass when 'vf_mp'
                                              * was made: if true, it holds
                                              * no dp_packets. */
+    bool vf_scatter OVS_GUARDED;            /* The VF receives and sends
+                                             * frames in chains of 'vf_mp'
+                                             * buffers. */
     unsigned int vf_mp_generation OVS_GUARDED;  /* Makes mempool names
                                                  * unique. */
     struct eth_addr hwaddr OVS_GUARDED;

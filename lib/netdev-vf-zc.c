@@ -671,8 +671,10 @@ netdev_vf_zc_reconfigure(struct netdev *netdev)
             VLOG_ERR("%s: %s", netdev_get_name(netdev), error);
         } else {
             VLOG_INFO("%s: DPDK port %"PRIu16" started with %d queue pairs, "
-                      "MTU %d", netdev_get_name(netdev), dev->port_id,
-                      dev->vf_n_rxq, dev->vf_mtu);
+                      "MTU %d%s", netdev_get_name(netdev), dev->port_id,
+                      dev->vf_n_rxq, dev->vf_mtu,
+                      (dev->vf_scatter
+                       ? ", frames in chains of 2 kB buffers" : ""));
         }
     } else if (dev->relay_zero_copy != dev->opts.zero_copy
                || dev->relay_bypass != dev->opts.bypass) {

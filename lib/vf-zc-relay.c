@@ -204,19 +204,26 @@ qp_lock_for_report(struct vf_zc_qp *qp)
 
 /* Tells the queue pair which VF and VF queue it relays with, whether that
  * queue runs, whether this queue pair receives from it, which mempool backs
- * copies to the VF, and whether VF packets bypass the pipeline.  Once it
+ * copies to the VF and the longest packet the guest may send it (in a chain
+ * of that mempool's mbufs if longer than one holds, so only if the VF takes
+ * chains), and whether VF packets bypass the pipeline.  Once it
  * returns with 'ready' false, the relay no longer touches the VF.  Control
  * threads. */
 void
 vf_zc_qp_set_vf(struct vf_zc_qp *qp, uint16_t port_id, uint16_t vf_queue,
-                bool ready, bool vf_rx, struct rte_mempool *mp, bool bypass)
+                bool ready, bool vf_rx, struct rte_mempool *mp,
+                uint32_t tx_max_len, bool bypass)
 {
+    ovs_assert(!mp || tx_max_len <= VF_ZC_MAX_SEGS
+                                     * (rte_pktmbuf_data_room_size(mp)
+                                        - RTE_PKTMBUF_HEADROOM));
     vf_zc_spin_lock(&qp->lock);
     qp->port_id = port_id;
     qp->vf_queue = vf_queue;
     qp->vf_rx = vf_rx;
     qp->vf_ready = ready && mp;
     qp->mp = mp;
+    qp->tx_max_len = tx_max_len;
     qp->bypass = bypass;
     vf_zc_spin_unlock(&qp->lock);
 }
@@ -1092,6 +1099,40 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
     return n;
 }
 
+/* Copies the 'len' bytes that follow the virtio-net header of packet
+ * 'chain' into an mbuf of qp->mp, or into a chain of them if one does not
+ * hold them all.  Returns it, or NULL if the mempool has too few mbufs now.
+ * 'len' is at most qp->tx_max_len. */
+static struct rte_mbuf *
+copy_guest_packet(struct vf_zc_qp *qp, const struct vf_zc_chain *chain,
+                  uint32_t len)
+    OVS_REQUIRES(qp->lock)
+{
+    uint32_t room = (rte_pktmbuf_data_room_size(qp->mp)
+                     - RTE_PKTMBUF_HEADROOM);
+    struct rte_mbuf *segs[VF_ZC_MAX_SEGS];
+    unsigned int n_segs = DIV_ROUND_UP(len, room);
+    uint32_t done = 0;
+
+    ovs_assert(n_segs <= ARRAY_SIZE(segs));     /* See vf_zc_qp_set_vf(). */
+    if (rte_pktmbuf_alloc_bulk(qp->mp, segs, n_segs)) {
+        return NULL;
+    }
+    for (unsigned int i = 0; i < n_segs; i++) {
+        struct rte_mbuf *seg = segs[i];
+        uint32_t seg_len = MIN(room, len - done);
+
+        vf_zc_chain_copy_out(chain, qp->hdr_len + done,
+                             rte_pktmbuf_mtod(seg, void *), seg_len);
+        seg->data_len = seg_len;
+        seg->next = i + 1 < n_segs ? segs[i + 1] : NULL;
+        done += seg_len;
+    }
+    segs[0]->nb_segs = n_segs;
+    segs[0]->pkt_len = len;
+    return segs[0];
+}
+
 /* Guest transmit ring -> VF transmit queue, copying.  Takes at most a burst
  * of chains, good or bad, within the ring's budget. */
 static int
@@ -1118,7 +1159,14 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
         } else if (status != VF_ZC_VRING_OK) {
             break;
         }
-        m = rte_pktmbuf_alloc(qp->mp);
+        len = chain.len > qp->hdr_len ? chain.len - qp->hdr_len : 0;
+        if (!len || len > qp->tx_max_len) {
+            taken++;
+            vf_zc_vring_push(&qp->txq, chain.head, 0);
+            count_drop(qp, VF_ZC_DROP_GUEST_TX_ERROR, 1);
+            continue;
+        }
+        m = copy_guest_packet(qp, &chain, len);
         if (!m) {
             /* Every host buffer is in the VF's queues: try again later.  The
              * packet stays in the guest's ring, nothing is lost. */
@@ -1126,16 +1174,6 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
             break;
         }
         taken++;
-        len = chain.len > qp->hdr_len ? chain.len - qp->hdr_len : 0;
-        if (!len || len > rte_pktmbuf_tailroom(m)) {
-            rte_pktmbuf_free(m);
-            vf_zc_vring_push(&qp->txq, chain.head, 0);
-            count_drop(qp, VF_ZC_DROP_GUEST_TX_ERROR, 1);
-            continue;
-        }
-        vf_zc_chain_copy_out(&chain, qp->hdr_len,
-                             rte_pktmbuf_mtod(m, void *), len);
-        m->data_len = m->pkt_len = len;
         vf_zc_vring_push(&qp->txq, chain.head, 0);
         pkts[n++] = m;
         bytes += len;

@@ -24,7 +24,8 @@
  * receive queue is backed by the guest's own buffers (zero copy, see
  * vf-zc-rxpool.h), or in host buffers that the relay copies into the guest's
  * (copy mode, and the fallback for any packet zero copy cannot take).  From
- * the guest to the VF, packets are copied into host buffers.
+ * the guest to the VF, packets are copied into host buffers: one, or a chain
+ * of them when the VF takes chains and a packet does not fit one.
  *
  * Normally the VF queue is Q too.  A guest may enable more queue pairs than
  * the VF has; the extra ones are "guest-only": they share VF queue Q mod N
@@ -182,6 +183,10 @@ struct vf_zc_qp {
     bool mergeable OVS_GUARDED;                 /* VIRTIO_NET_F_MRG_RXBUF. */
     struct rte_mempool *mp OVS_GUARDED;             /* For copies from the
                                                      * guest to the VF. */
+    uint32_t tx_max_len OVS_GUARDED;            /* Longest packet the guest
+                                                 * may send to the VF (a
+                                                 * chain of 'mp' mbufs if
+                                                 * longer than one). */
     struct vf_zc_vring rxq OVS_GUARDED;             /* Guest receive ring
                                                      * (vring 2 * qid). */
     struct vf_zc_vring txq OVS_GUARDED;             /* Guest transmit ring
@@ -301,7 +306,7 @@ struct vf_zc_qp {
 void vf_zc_qp_init(struct vf_zc_qp *, uint16_t qid);
 void vf_zc_qp_set_vf(struct vf_zc_qp *, uint16_t port_id, uint16_t vf_queue,
                      bool ready, bool vf_rx, struct rte_mempool *,
-                     bool bypass);
+                     uint32_t tx_max_len, bool bypass);
 char *vf_zc_qp_start(struct vf_zc_qp *, int vid,
                      const struct vf_zc_guest_mem *, uint64_t features)
     OVS_WARN_UNUSED_RESULT;

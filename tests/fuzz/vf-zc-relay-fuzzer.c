@@ -275,6 +275,7 @@ struct bench {
     struct vf_zc_qp qp;
     uint32_t ring_size;
     uint64_t features;
+    uint32_t tx_max_len;        /* Longest packet the guest may send. */
     struct vf_zc_rxpool *pool;  /* Zero copy's, or NULL for copying. */
     bool zc;                    /* 'pool' is the VF queue's. */
     bool disabled;              /* The guest disabled the queue pair: the
@@ -329,7 +330,8 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
     }
     vf_zc_qp_start_rings(&b->qp, -1, rings, callfds[0], callfds[1],
                          b->features);
-    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp, true);
+    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp,
+                    b->tx_max_len, true);
     if (b->zc) {
         vf_zc_rxpool_attach(b->pool, &b->qp.rxq, &b->map,
                             b->qp.hdr_len);
@@ -344,7 +346,8 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
     vf_zc_qp_set_zc(&b->qp, b->zc ? b->pool : NULL, b->zc,
                     VF_ZC_FALLBACK_FEW_BUFFERS, 1);
     fake_refill(&rxq);
-    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp, true);
+    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp,
+                    b->tx_max_len, true);
 }
 
 /* Takes the guest's buffers back from the VF as the netdev does before it
@@ -352,7 +355,8 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
 static void
 bench_reclaim(struct bench *b)
 {
-    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp, true);
+    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp,
+                    b->tx_max_len, true);
     vf_zc_qp_pause(&b->qp);
     fake_release(&rxq);
     vf_zc_qp_set_zc(&b->qp, NULL, false, VF_ZC_FALLBACK_FEW_BUFFERS, 0);
@@ -377,7 +381,8 @@ bench_disable(struct bench *b)
     b->disabled = true;
     rxq.mp = host_mp;
     fake_refill(&rxq);
-    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp, true);
+    vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp,
+                    b->tx_max_len, true);
 }
 
 /* Stops the queue pair as the netdev does: the VF first, which releases the
@@ -558,7 +563,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                   | (setup & 0x20 ? UINT64_C(1) << 29 : 0)    /* EVENT_IDX. */
                   | (setup & 0x40 ? UINT64_C(1) << 32 : 0));  /* VERSION_1. */
     b.zc = setup & 0x80;
-    b.pool = zc_pools[take(&in) & 1];
+    setup = take(&in);
+    b.pool = zc_pools[setup & 1];
+    /* With jumbo frames, the VF takes chains: the guest's packets, up to
+     * 9 kB, are copied into chains of the host pool's 2 kB mbufs. */
+    b.tx_max_len = setup & 1 ? 9216 : 2048;
     txq.room = take(&in) % (NETDEV_MAX_BURST + 1);
     rxq.len = take16(&in) % 9100;
     rxq.backlog = 0;
