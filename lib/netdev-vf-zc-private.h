@@ -86,7 +86,11 @@ struct rte_mempool;
 #define VF_ZC_VF_RING_SIZE 1024
 
 /* Per-lcore cache of the VF's copy-path mempool. */
-#define VF_ZC_MP_CACHE_SIZE 64
+#define VF_ZC_MP_CACHE_SIZE 32
+
+/* Mbufs the VF's copy-path mempool has beyond its queues' with bypass off,
+ * for packets that wait in other ports' transmit queues. */
+#define VF_ZC_MP_PIPELINE_MBUFS 4096
 
 /* How often the main thread looks for changes of zero copy that the relay
  * made by itself, to refresh the ports' status (netdev_vf_zc_wait()). */
@@ -149,6 +153,9 @@ struct netdev_vf_zc {
     bool vf_scatter OVS_GUARDED;            /* The VF receives and sends
                                              * frames in chains of 'vf_mp'
                                              * buffers. */
+    uint32_t vf_tx_max_len OVS_GUARDED;     /* Longest packet the relay
+                                             * copies to the VF, in one or
+                                             * a chain of 'vf_mp' mbufs. */
     unsigned int vf_mp_generation OVS_GUARDED;  /* Makes mempool names
                                                  * unique. */
     struct eth_addr hwaddr OVS_GUARDED;

@@ -657,10 +657,11 @@ netdev_vf_zc_reconfigure(struct netdev *netdev)
         && (!dev->vf_started
             || dev->vf_requested_n_rxq != dev->opts.n_rxq
             || dev->vf_mtu != dev->mtu
-            || (dev->vf_mp_bypass && !dev->opts.bypass))) {
-        /* (With bypass turned off, the VF's packets enter the pipeline,
-         * as dp_packets, and any PMD thread may cache them: a pool made
-         * for bypass on holds no dp_packets and is too small.) */
+            || (dev->vf_mp_bypass && !dev->opts.bypass)
+            || (dev->vf_scatter && dev->opts.zero_copy))) {
+        /* (With bypass turned off, the VF's packets enter the pipeline, as
+         * dp_packets: a pool made for bypass on holds none.  Zero copy
+         * needs a VF that does not scatter.) */
         char *error;
 
         vf_zc_stop_guest_relay(dev);

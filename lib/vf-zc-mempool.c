@@ -47,8 +47,8 @@ init_dp_packet(struct rte_mempool *mp OVS_UNUSED, void *opaque OVS_UNUSED,
 
 /* Returns how many mbufs a VF's copy pool needs so that no queue goes short:
  * every descriptor filled, of 'n_rxq' receive queues of 'nb_rxd' and 'n_txq'
- * transmit queues of 'nb_txd'; four bursts per receive queue on their way
- * through the relay; and what the caches of the 'n_lcores' lcores that take
+ * transmit queues of 'nb_txd'; two bursts per receive queue in the relay's
+ * hands (one received, one being copied from the guest); and what the caches of the 'n_lcores' lcores that take
  * or give back its mbufs may hold, each up to one and a half times
  * 'cache_size' (DPDK flushes a cache only beyond that).
  *
@@ -60,7 +60,7 @@ vf_zc_mempool_n_mbufs(unsigned int n_rxq, unsigned int nb_rxd,
                       unsigned int n_txq, unsigned int nb_txd,
                       unsigned int n_lcores, unsigned int cache_size)
 {
-    return (n_rxq * (nb_rxd + 4 * NETDEV_MAX_BURST) + n_txq * nb_txd
+    return (n_rxq * (nb_rxd + 2 * NETDEV_MAX_BURST) + n_txq * nb_txd
             + n_lcores * (cache_size + cache_size / 2));
 }
 

@@ -214,9 +214,14 @@ vf_zc_qp_set_vf(struct vf_zc_qp *qp, uint16_t port_id, uint16_t vf_queue,
                 bool ready, bool vf_rx, struct rte_mempool *mp,
                 uint32_t tx_max_len, bool bypass)
 {
+    /* Chains no longer than copy_guest_packet() builds, and dp_packets for
+     * the pipeline. */
     ovs_assert(!mp || tx_max_len <= VF_ZC_MAX_SEGS
                                      * (rte_pktmbuf_data_room_size(mp)
                                         - RTE_PKTMBUF_HEADROOM));
+    ovs_assert(!mp || bypass
+               || (rte_pktmbuf_priv_size(mp)
+                   >= sizeof(struct dp_packet) - sizeof(struct rte_mbuf)));
     vf_zc_spin_lock(&qp->lock);
     qp->port_id = port_id;
     qp->vf_queue = vf_queue;

@@ -124,21 +124,19 @@ vf_zc_frame_len(int mtu)
 }
 
 /* Returns how many lcores may hold mbufs of the VF's copy pool in their
- * caches, with 'n_q' queue pairs and options:bypass 'bypass': the main
- * thread, which sets the queues up, and the PMD threads that poll the VF,
- * one per queue pair (guest-only queue pairs are relayed by those too).
- * With bypass off, packets from the VF may also be freed by any PMD thread
- * the pipeline sends them to, at most one per core.  Threads that are not
- * lcores (handlers, DPDK's vhost-events thread) have no cache. */
+ * caches: the main thread, which sets the queues up, and a PMD thread per
+ * core.  Not only those that poll the VF now: a PMD thread that polled it
+ * before its rx queues moved (a rebalance, a new pmd-cpu-mask) keeps what
+ * its cache holds, and with bypass off the pipeline frees the VF's packets
+ * on any.  Threads that are not lcores (handlers, DPDK's vhost-events
+ * thread) have no cache. */
 static unsigned int
-vf_zc_vf_mempool_lcores(bool bypass, int n_q)
+vf_zc_vf_mempool_lcores(void)
 {
     int n_cores = ovs_numa_get_n_cores();
-    unsigned int n_pmds;
 
-    n_pmds = (bypass ? n_q
-              : n_cores == OVS_CORE_UNSPEC ? RTE_MAX_LCORE : n_cores);
-    return MIN(n_pmds + 1, RTE_MAX_LCORE);
+    return (n_cores == OVS_CORE_UNSPEC ? RTE_MAX_LCORE
+            : MIN(n_cores + 1, RTE_MAX_LCORE));
 }
 
 /* Returns the longest packet the relay sends from the guest to the VF at MTU
@@ -166,20 +164,24 @@ vf_zc_vf_mempool_create(struct netdev_vf_zc *dev, int n_q, uint16_t nb_rxd,
                           ? RTE_MBUF_DEFAULT_BUF_SIZE
                           : (RTE_PKTMBUF_HEADROOM
                              + vf_zc_vf_tx_max_len(dev->mtu)));
-    unsigned int n_lcores = vf_zc_vf_mempool_lcores(dev->opts.bypass, n_q);
+    unsigned int n_mbufs = vf_zc_mempool_n_mbufs(n_q, nb_rxd, n_q, nb_txd,
+                                                 vf_zc_vf_mempool_lcores(),
+                                                 VF_ZC_MP_CACHE_SIZE);
     char name[RTE_MEMPOOL_NAMESIZE];
     struct rte_mempool *mp;
 
+    if (!dev->opts.bypass) {
+        /* The VF's packets may wait in other ports' transmit queues. */
+        n_mbufs += VF_ZC_MP_PIPELINE_MBUFS;
+    }
+
     snprintf(name, sizeof name, "vfzc_%"PRIu16"_%u",
              dev->port_id, dev->vf_mp_generation++);
-    mp = vf_zc_mempool_create(name,
-                              vf_zc_mempool_n_mbufs(n_q, nb_rxd, n_q, nb_txd,
-                                                    n_lcores,
-                                                    VF_ZC_MP_CACHE_SIZE),
-                              VF_ZC_MP_CACHE_SIZE, data_room, socket_id,
-                              !dev->opts.bypass);
+    mp = vf_zc_mempool_create(name, n_mbufs, VF_ZC_MP_CACHE_SIZE, data_room,
+                              socket_id, !dev->opts.bypass);
     if (mp) {
         dev->vf_mp_bypass = dev->opts.bypass;
+        dev->vf_tx_max_len = vf_zc_vf_tx_max_len(dev->mtu);
     }
     return mp;
 }
@@ -215,12 +217,12 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
     struct rte_eth_conf conf;
     struct rte_eth_dev_info info;
     struct rte_ether_addr mac;
-    int socket_id, n_q, err;
+    int socket_id, n_q, n_segs, err;
 
     vf_zc_stop_vf_relay(dev);
     if (dev->vf_started) {
-        vf_zc_count_restart(dev, "to apply a new MTU, number of queues or "
-                            "bypass");
+        vf_zc_count_restart(dev, "to apply a new MTU, number of queues, "
+                            "bypass or zero copy");
         rte_eth_dev_stop(port_id);
         dev->vf_started = false;
     }
@@ -252,13 +254,20 @@ vf_zc_vf_start(struct netdev_vf_zc *dev)
     /* Frames that do not fit 2 kB, in chains of 2 kB buffers if the VF
      * receives and sends them so: a quarter of the memory at MTU 9000.
      * Only with bypass on, since the pipeline takes no chains (with bypass
-     * off, the VF's packets enter it as they came). */
-    dev->vf_scatter = (dev->opts.bypass
-                       && (vf_zc_vf_tx_max_len(dev->mtu)
-                           > RTE_MBUF_DEFAULT_DATAROOM)
+     * off, the VF's packets enter it as they came); and only with zero copy
+     * off, since a queue that scatters may place a segment in the headroom
+     * of a guest buffer, outside it (see vf-zc-rxpool.h), and zero copy
+     * falls back on the copy pool's buffers in queues whose driver was told
+     * that buffers hold a whole frame. */
+    n_segs = DIV_ROUND_UP(vf_zc_vf_tx_max_len(dev->mtu),
+                          RTE_MBUF_DEFAULT_DATAROOM);
+    dev->vf_scatter = (dev->opts.bypass && !dev->opts.zero_copy
+                       && n_segs > 1
                        && info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER
                        && (info.tx_offload_capa
-                           & RTE_ETH_TX_OFFLOAD_MULTI_SEGS));
+                           & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+                       && (!info.tx_desc_lim.nb_mtu_seg_max
+                           || info.tx_desc_lim.nb_mtu_seg_max >= n_segs));
     if (dev->vf_scatter) {
         conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
         conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
@@ -396,7 +405,10 @@ vf_zc_start_vf_relay(struct netdev_vf_zc *dev)
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
         vf_zc_qp_set_vf(&dev->qps[i], dev->port_id, n_vf ? i % n_vf : 0,
                         dev->vf_started && n_vf, i < n_vf, dev->vf_mp,
-                        vf_zc_vf_tx_max_len(dev->vf_mtu), dev->opts.bypass);
+                        dev->vf_tx_max_len,
+                        /* A pool of plain mbufs keeps the relay in bypass
+                         * until netdev_vf_zc_reconfigure() replaces it. */
+                        dev->opts.bypass || dev->vf_mp_bypass);
     }
     atomic_store_relaxed(&dev->n_vf_queues, dev->vf_started ? n_vf : 0);
 }

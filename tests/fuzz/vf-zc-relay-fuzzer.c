@@ -199,6 +199,21 @@ fake_tx(void *qd, struct rte_mbuf **pkts, uint16_t nb)
     struct fake_txq *q = qd;
     uint16_t n = MIN(nb, q->room);
 
+    /* Each packet, one mbuf or a chain, is well formed, as a driver that
+     * reads it expects. */
+    for (uint16_t i = 0; i < nb; i++) {
+        const struct rte_mbuf *s = pkts[i];
+        uint32_t len = 0;
+        uint16_t segs = 0;
+
+        for (; s; s = s->next) {
+            ovs_assert(s->data_len && s->data_off + s->data_len <= s->buf_len);
+            len += s->data_len;
+            segs++;
+        }
+        ovs_assert(segs == pkts[i]->nb_segs && len == pkts[i]->pkt_len);
+    }
+
     rte_pktmbuf_free_bulk(pkts, n);
     return n;
 }
