@@ -229,6 +229,9 @@ vf_zc_qp_set_vf(struct vf_zc_qp *qp, uint16_t port_id, uint16_t vf_queue,
     qp->vf_ready = ready && mp;
     qp->mp = mp;
     qp->tx_max_len = tx_max_len;
+    qp->tx_seg_room = (mp
+                       ? rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM
+                       : 0);
     qp->bypass = bypass;
     vf_zc_spin_unlock(&qp->lock);
 }
@@ -1113,10 +1116,10 @@ copy_guest_packet(struct vf_zc_qp *qp, const struct vf_zc_chain *chain,
                   uint32_t len)
     OVS_REQUIRES(qp->lock)
 {
-    uint32_t room = (rte_pktmbuf_data_room_size(qp->mp)
-                     - RTE_PKTMBUF_HEADROOM);
+    uint32_t room = qp->tx_seg_room;
     struct rte_mbuf *segs[VF_ZC_MAX_SEGS];
-    unsigned int n_segs = DIV_ROUND_UP(len, room);
+    unsigned int n_segs = (OVS_LIKELY(len <= room) ? 1
+                           : DIV_ROUND_UP(len, room));
     uint32_t done = 0;
 
     ovs_assert(n_segs <= ARRAY_SIZE(segs));     /* See vf_zc_qp_set_vf(). */

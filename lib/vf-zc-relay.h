@@ -187,6 +187,8 @@ struct vf_zc_qp {
                                                  * may send to the VF (a
                                                  * chain of 'mp' mbufs if
                                                  * longer than one). */
+    uint32_t tx_seg_room OVS_GUARDED;           /* Bytes one 'mp' mbuf holds
+                                                 * after its headroom. */
     struct vf_zc_vring rxq OVS_GUARDED;             /* Guest receive ring
                                                      * (vring 2 * qid). */
     struct vf_zc_vring txq OVS_GUARDED;             /* Guest transmit ring
