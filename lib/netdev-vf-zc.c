@@ -90,24 +90,34 @@ netdev_rxq_vf_zc_cast(const struct netdev_rxq *rxq)
  * pairs from the lowest on, one message at a time, and each must discard
  * what Linux sends there meanwhile.  Queue pairs disabled already stay so;
  * a queue pair starts again once the guest has enabled it and every one
- * below. */
+ * below.
+ *
+ * Either way, what the VF receives on their queues goes to the guest
+ * through the queue pairs that go on, if any, and is dropped only if none
+ * does. */
 static void
 vf_zc_end_queue_pairs(struct netdev_vf_zc *dev, int first, bool disable)
     OVS_REQUIRES(dev->mutex)
 {
-    int n_active, n_guest, n_ring;
+    int n_active, n_guest, n_ring, n_left;
 
     atomic_read_relaxed(&dev->n_active_qps, &n_active);
     atomic_read_relaxed(&dev->n_guest_qps, &n_guest);
     atomic_read_relaxed(&dev->n_ring_qps, &n_ring);
-    atomic_store_relaxed(&dev->n_active_qps, MIN(n_active, first));
+    n_left = MIN(n_active, first);
+    atomic_store_relaxed(&dev->n_active_qps, n_left);
     atomic_store_relaxed(&dev->n_guest_qps, MIN(n_guest, first));
     if (!disable) {
         atomic_store_relaxed(&dev->n_ring_qps, MIN(n_ring, first));
     }
     for (int i = first; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
+        /* From now on, and until vf_zc_sync_guest_relay() catches up with
+         * the guest (the main thread, in a moment), their VF queues'
+         * packets go to the guest through the queue pairs that go on: the
+         * VF's RSS still sends flows to these queues. */
+        vf_zc_qp_set_redirect(&dev->qps[i],
+                              n_left ? &dev->qps[i % n_left] : NULL);
         if (!disable || bitmap_is_set(dev->started_qps, i)) {
-            vf_zc_qp_set_redirect(&dev->qps[i], NULL);
             vf_zc_qp_pause(&dev->qps[i]);
         }
     }

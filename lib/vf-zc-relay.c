@@ -1036,8 +1036,14 @@ relay_vf_to_guest(struct vf_zc_qp *qp)
         zc_hold_step(qp);
         return 0;
     }
-    if (!qp->guest_ready && qp->rx_redirect) {
-        return relay_vf_to_redirect(qp);
+    if (!qp->guest_ready) {
+        if (qp->rx_redirect) {
+            return relay_vf_to_redirect(qp);
+        } else if (qp->rings_started && !qp->tx_disabled) {
+            /* Paused, or held by a message, for a moment: the packets wait
+             * in the VF's queue rather than be dropped. */
+            return 0;
+        }
     }
     n = rte_eth_rx_burst(qp->port_id, qp->vf_queue, pkts, NETDEV_MAX_BURST);
     if (!n) {

@@ -238,7 +238,11 @@ struct vf_zc_qp {
                                                  * packets (the guest has
                                                  * enabled fewer queue pairs
                                                  * than the VF has queues),
-                                                 * or NULL. */
+                                                 * or NULL: then they are
+                                                 * dropped, as no_guest,
+                                                 * unless the rings are
+                                                 * only paused or held for
+                                                 * a moment. */
 
     /* The VF queue's receive buffers come from 'zc_pool', attached to
      * 'rxq' (vf-zc-rxpool.h), or from a host mempool only if it is null.
