@@ -32,6 +32,8 @@ lib_libopenvswitch_la_SOURCES += \
 	lib/vf-zc-rxpool.h \
 	lib/vf-zc-spinlock.h \
 	lib/vf-zc-status.c \
+	lib/vf-zc-txpool.c \
+	lib/vf-zc-txpool.h \
 	lib/vf-zc-unixctl.c \
 	lib/vf-zc-vf.c \
 	lib/vf-zc-vhost.c \

@@ -34,5 +34,6 @@ tests_ovstest_SOURCES += \
 if DPDK_NETDEV
 tests_ovstest_SOURCES += \
 	tests/test-vf-zc-mempool.c \
-	tests/test-vf-zc-rxpool.c
+	tests/test-vf-zc-rxpool.c \
+	tests/test-vf-zc-txpool.c
 endif
