@@ -228,6 +228,10 @@ struct netdev_vf_zc {
      * setting the queue up again. */
     struct vf_zc_rxpool **vfq_pools OVS_GUARDED;
     uint16_t *vfq_nb_rxd OVS_GUARDED;
+    /* Zero-copy transmit: one pool per queue pair, created when it first
+     * starts with zero copy allowed and kept for the life of the port
+     * (vf-zc-txpool.h). */
+    struct vf_zc_txpool **tx_pools OVS_GUARDED;
     struct vf_zc_rxpool **zc_old_pools OVS_GUARDED;  /* A pool that no
                                                       * longer suits but
                                                       * that its VF queue
@@ -283,6 +287,10 @@ char *vf_zc_dma_map(struct netdev_vf_zc *dev)
 void vf_zc_dma_unmap(struct netdev_vf_zc *dev)
     OVS_REQUIRES(dev->mutex);
 void vf_zc_reclaim_guest_buffers(struct netdev_vf_zc *dev, int first)
+    OVS_REQUIRES(dev->mutex);
+void vf_zc_reclaim_guest_tx(struct netdev_vf_zc *dev, int first)
+    OVS_REQUIRES(dev->mutex);
+void vf_zc_begin_zero_copy_tx(struct netdev_vf_zc *dev, int q)
     OVS_REQUIRES(dev->mutex);
 void vf_zc_begin_zero_copy(struct netdev_vf_zc *dev, int first, int n_qps)
     OVS_REQUIRES(dev->mutex);

@@ -122,8 +122,9 @@ vf_zc_end_queue_pairs(struct netdev_vf_zc *dev, int first, bool disable)
         }
     }
     /* The buffers the VF holds go back to the rings before the rings say
-     * where they stopped. */
+     * where they stopped, and before the guest's memory may go. */
     vf_zc_reclaim_guest_buffers(dev, first);
+    vf_zc_reclaim_guest_tx(dev, first);
     if (!first && !disable) {
         vf_zc_dma_unmap(dev);
     }
@@ -213,6 +214,7 @@ netdev_vf_zc_construct(struct netdev *netdev)
     dev->vfq_pools = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->vfq_pools);
     dev->vfq_nb_rxd = xcalloc(VF_ZC_MAX_QUEUE_PAIRS,
                               sizeof *dev->vfq_nb_rxd);
+    dev->tx_pools = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->tx_pools);
     dev->zc_old_pools = xcalloc(VF_ZC_MAX_QUEUE_PAIRS,
                                 sizeof *dev->zc_old_pools);
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
@@ -274,6 +276,14 @@ netdev_vf_zc_destruct(struct netdev *netdev)
     free(dev->vfq_pools);
     free(dev->vfq_nb_rxd);
     free(dev->zc_old_pools);
+    for (int q = 0; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
+        /* The VF has gone, and every mbuf it held with it. */
+        if (!vf_zc_txpool_destroy(dev->tx_pools[q])) {
+            VLOG_ERR("%s: queue pair %d's transmit pool still had mbufs "
+                     "out: leaked", netdev_get_name(netdev), q);
+        }
+    }
+    free(dev->tx_pools);
     bitmap_free(dev->enabled_vrings);
     bitmap_free(dev->started_qps);
     ovs_mutex_unlock(&dev->mutex);
@@ -610,6 +620,7 @@ vf_zc_sync_guest_relay(struct netdev_vf_zc *dev)
                 break;
             }
             bitmap_set1(dev->started_qps, q);
+            vf_zc_begin_zero_copy_tx(dev, q);
             vf_zc_event_count(VF_ZC_EVENT_RELAY_START);
             if (n_new_first < 0) {
                 n_new_first = q;

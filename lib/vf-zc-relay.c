@@ -461,6 +461,19 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
     qp->tx_disabled = qp->tx_discard = false;
     if (qp->rings_started) {
         qp->rings_started = false;
+        if (qp->txpool && vf_zc_txpool_in_flight(qp->txpool)) {
+            /* The port has had the VF release every chain lent (invariant
+             * 12 in the design): they all go back now. */
+            uint32_t held = vf_zc_txpool_held(qp->txpool);
+
+            vf_zc_txpool_reclaim(qp->txpool, &qp->txq, UINT32_MAX);
+            vf_zc_vring_publish(&qp->txq);
+            if (held) {
+                VLOG_ERR("queue pair %"PRIu16": the VF still holds %"PRIu32
+                         " guest transmit buffers as the ring stops",
+                         qp->qid, held);
+            }
+        }
         if (qp->vid >= 0) {
             rte_vhost_set_vring_base(qp->vid, 2 * qp->qid,
                                      qp->rxq.last_avail_idx,
@@ -595,6 +608,50 @@ vf_zc_qp_set_redirect(struct vf_zc_qp *qp, struct vf_zc_qp *to)
     vf_zc_spin_lock(&qp->lock);
     qp->rx_redirect = to;
     vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Gives the queue pair 'pool' for zero-copy transmit (see 'tx_lend'), and
+ * lends from it if 'lend' is true: chains of at least 'min_len' bytes in at
+ * most 'max_segs' segments.  A pool with chains lent may be replaced only
+ * once they have all come back.  Control threads. */
+void
+vf_zc_qp_set_txpool(struct vf_zc_qp *qp, struct vf_zc_txpool *pool,
+                    bool lend, unsigned int max_segs, uint32_t min_len)
+{
+    vf_zc_spin_lock(&qp->lock);
+    ovs_assert(pool == qp->txpool || !qp->txpool
+               || !vf_zc_txpool_in_flight(qp->txpool));
+    qp->txpool = pool;
+    qp->tx_lend = pool && lend && max_segs;
+    qp->tx_zc_max_segs = max_segs;
+    qp->tx_zc_min_len = min_len;
+    vf_zc_spin_unlock(&qp->lock);
+}
+
+/* Returns how many guest transmit chains the VF holds: lent and not yet
+ * freed.  Control threads. */
+uint32_t
+vf_zc_qp_tx_held(struct vf_zc_qp *qp)
+{
+    uint32_t n;
+
+    vf_zc_spin_lock(&qp->lock);
+    n = qp->txpool ? vf_zc_txpool_held(qp->txpool) : 0;
+    vf_zc_spin_unlock(&qp->lock);
+    return n;
+}
+
+/* Whether the queue pair lends the guest's transmit buffers to the VF.
+ * Control threads. */
+bool
+vf_zc_qp_tx_lending(struct vf_zc_qp *qp)
+{
+    bool lend;
+
+    vf_zc_spin_lock(&qp->lock);
+    lend = qp->tx_lend;
+    vf_zc_spin_unlock(&qp->lock);
+    return lend;
 }
 
 /* Tells the queue pair that its VF queue takes its buffers from 'pool'
@@ -1147,20 +1204,39 @@ copy_guest_packet(struct vf_zc_qp *qp, const struct vf_zc_chain *chain,
     return segs[0];
 }
 
-/* Guest transmit ring -> VF transmit queue, copying.  Takes at most a burst
- * of chains, good or bad, within the ring's budget. */
+/* Takes back, through the guest's transmit ring, at most 'max' of the
+ * chains that the VF has released (see vf-zc-txpool.h).  Returns how many;
+ * the caller publishes them. */
+static uint32_t
+reclaim_guest_tx(struct vf_zc_qp *qp, uint32_t max)
+    OVS_REQUIRES(qp->lock)
+{
+    return (qp->txpool && vf_zc_txpool_in_flight(qp->txpool)
+            ? vf_zc_txpool_reclaim(qp->txpool, &qp->txq, max)
+            : 0);
+}
+
+/* Guest transmit ring -> VF transmit queue: each packet lent to the VF in
+ * place (see 'tx_lend'), or else copied.  Takes at most a burst of chains,
+ * good or bad, within the ring's budget, and gives back at most a burst of
+ * those the VF has released before the burst and a burst after it. */
 static int
 relay_guest_to_vf(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
 {
     struct rte_mbuf *pkts[NETDEV_MAX_BURST];
+    uint8_t how[NETDEV_MAX_BURST];      /* VF_ZC_N_TX_COPY if lent, else
+                                         * why copied. */
     struct vf_zc_chain chain;
     uint64_t bytes = 0;
-    uint16_t n = 0, sent;
+    uint32_t reclaimed;
+    uint16_t n = 0;
     int taken = 0;
 
+    reclaimed = reclaim_guest_tx(qp, NETDEV_MAX_BURST);
     while (taken < NETDEV_MAX_BURST) {
         enum vf_zc_vring_status status;
+        enum vf_zc_tx_copy why;
         struct rte_mbuf *m;
         uint32_t len;
 
@@ -1180,40 +1256,77 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
             count_drop(qp, VF_ZC_DROP_GUEST_TX_ERROR, 1);
             continue;
         }
-        m = copy_guest_packet(qp, &chain, len);
-        if (!m) {
-            /* Every host buffer is in the VF's queues: try again later.  The
-             * packet stays in the guest's ring, nothing is lost. */
-            vf_zc_vring_unpop(&qp->txq, 1);
-            break;
+
+        m = NULL;
+        if (!qp->tx_lend) {
+            why = VF_ZC_TX_COPY_OFF;
+        } else if (len < qp->tx_zc_min_len) {
+            why = VF_ZC_TX_COPY_SMALL;
+        } else {
+            m = vf_zc_txpool_lend(qp->txpool, &chain, qp->hdr_len,
+                                  qp->txq.mem, qp->tx_zc_max_segs, &why);
+        }
+        if (m) {
+            /* The chain goes back once the VF has released it. */
+            how[n] = VF_ZC_N_TX_COPY;
+        } else {
+            m = copy_guest_packet(qp, &chain, len);
+            if (!m) {
+                /* Every host buffer is in the VF's queues: try again
+                 * later.  The packet stays in the guest's ring, nothing is
+                 * lost. */
+                vf_zc_vring_unpop(&qp->txq, 1);
+                break;
+            }
+            vf_zc_vring_push(&qp->txq, chain.head, 0);
+            how[n] = why;
         }
         taken++;
-        vf_zc_vring_push(&qp->txq, chain.head, 0);
         pkts[n++] = m;
         bytes += len;
     }
 
-    if (taken) {
+    if (n) {
+        uint64_t zero_copy = 0, copies = 0;
+        uint16_t sent;
+
+        /* The mbufs the VF takes are the VF's from then on: no reading
+         * them afterward, so the bytes are those of all, less those of the
+         * rest.  The chains lent in the rest come back as the others do,
+         * once freed. */
+        sent = rte_eth_tx_burst(qp->port_id, qp->vf_queue, pkts, n);
+        if (sent < n) {
+            for (uint16_t i = sent; i < n; i++) {
+                bytes -= pkts[i]->pkt_len;
+            }
+            rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+            count_drop(qp, VF_ZC_DROP_VF_TX_FULL, n - sent);
+        }
+        for (uint16_t i = 0; i < sent; i++) {
+            if (how[i] == VF_ZC_N_TX_COPY) {
+                zero_copy++;
+            } else {
+                stat_add(&qp->stats.tx_copies[how[i]], 1);
+                copies++;
+            }
+        }
+        stat_add(&qp->stats.guest_to_vf_bytes, bytes);
+        stat_add(&qp->stats.guest_to_vf_packets, sent);
+        if (zero_copy) {
+            stat_add(&qp->stats.guest_to_vf_zero_copy_packets, zero_copy);
+        }
+        if (copies) {
+            stat_add(&qp->stats.guest_to_vf_copy_packets, copies);
+        }
+        /* Software devices free what they sent at once. */
+        reclaimed += reclaim_guest_tx(qp, NETDEV_MAX_BURST);
+    }
+
+    if (taken || reclaimed) {
         vf_zc_vring_publish(&qp->txq);
         notify_guest(qp, &qp->txq, qp->tx_callfd);
     }
     report_broken(qp);
-    if (!n) {
-        return taken;
-    }
-
-    /* The mbufs the VF takes are the VF's from then on: no reading them
-     * afterward, so the bytes are those of all, less those of the rest. */
-    sent = rte_eth_tx_burst(qp->port_id, qp->vf_queue, pkts, n);
-    if (sent < n) {
-        for (uint16_t i = sent; i < n; i++) {
-            bytes -= pkts[i]->pkt_len;
-        }
-        rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-        count_drop(qp, VF_ZC_DROP_VF_TX_FULL, n - sent);
-    }
-    stat_add(&qp->stats.guest_to_vf_bytes, bytes);
-    stat_add(&qp->stats.guest_to_vf_packets, sent);
     return taken;
 }
 
@@ -1224,6 +1337,7 @@ static int
 discard_guest_tx(struct vf_zc_qp *qp)
     OVS_REQUIRES(qp->lock)
 {
+    uint32_t reclaimed = reclaim_guest_tx(qp, NETDEV_MAX_BURST);
     struct vf_zc_chain chain;
     int taken = 0, bad = 0;
 
@@ -1239,9 +1353,11 @@ discard_guest_tx(struct vf_zc_qp *qp)
         vf_zc_vring_push(&qp->txq, chain.head, 0);
         taken++;
     }
-    if (taken) {
+    if (taken || reclaimed) {
         vf_zc_vring_publish(&qp->txq);
         notify_guest(qp, &qp->txq, qp->tx_callfd);
+    }
+    if (taken) {
         if (bad) {
             count_drop(qp, VF_ZC_DROP_BAD_BUFFER, bad);
         }
@@ -1473,6 +1589,16 @@ counters:
                   " copied\n",
                   vf_zc_stat_read(&qp->stats.vf_to_guest_zero_copy_packets),
                   vf_zc_stat_read(&qp->stats.vf_to_guest_copy_packets));
+    ds_put_format(s, "    guest_to_vf: %"PRIu64" in place, %"PRIu64
+                  " copied (",
+                  vf_zc_stat_read(&qp->stats.guest_to_vf_zero_copy_packets),
+                  vf_zc_stat_read(&qp->stats.guest_to_vf_copy_packets));
+    for (int c = 0; c < VF_ZC_N_TX_COPY; c++) {
+        ds_put_format(s, "%s%s %"PRIu64, c ? ", " : "",
+                      vf_zc_tx_copy_name(c),
+                      vf_zc_stat_read(&qp->stats.tx_copies[c]));
+    }
+    ds_put_cstr(s, ")\n");
     ds_put_format(s, "    dirty pages logged: %"PRIu64", beyond the log: "
                   "%"PRIu64", announcements sent: %"PRIu64"\n",
                   vf_zc_stat_read(&qp->stats.dirty_pages_logged),
@@ -1581,6 +1707,20 @@ vf_zc_qp_check(struct vf_zc_qp *qp, struct ds *s)
          * buffers. */
         ds_put_cstr(s, "  ");
         ok = vf_zc_rxpool_check(qp->zc_pool, qp->rxq.mem, s);
+    }
+    if (qp->txpool) {
+        uint32_t in_flight = vf_zc_txpool_in_flight(qp->txpool);
+        uint32_t n_slots = vf_zc_txpool_n_slots(qp->txpool);
+
+        ds_put_format(s, "  transmit in place: %s, %"PRIu32" chains lent "
+                      "(at most %"PRIu32"), %"PRIu32" held by the VF\n",
+                      qp->tx_lend ? "on" : "off", in_flight, n_slots,
+                      vf_zc_txpool_held(qp->txpool));
+        if (in_flight > n_slots || (!qp->rings_started && in_flight)) {
+            ds_put_cstr(s, "  FAIL: transmit chains lent beyond the table "
+                        "or past a ring stop\n");
+            ok = false;
+        }
     }
     vf_zc_spin_unlock(&qp->lock);
     return ok;

@@ -70,6 +70,7 @@
 #include "vf-zc-dirty-log.h"
 #include "vf-zc-rxpool.h"
 #include "vf-zc-spinlock.h"
+#include "vf-zc-txpool.h"
 #include "vf-zc-vring.h"
 
 struct dp_packet_batch;
@@ -132,6 +133,12 @@ struct vf_zc_qp_stats {
     atomic_uint64_t vf_to_guest_zero_copy_packets;
     atomic_uint64_t vf_to_guest_copy_packets;
     atomic_uint64_t fallbacks[VF_ZC_N_FALLBACKS];
+
+    /* Of guest_to_vf_packets: lent to the VF in place, and copied, also
+     * counted by why. */
+    atomic_uint64_t guest_to_vf_zero_copy_packets;
+    atomic_uint64_t guest_to_vf_copy_packets;
+    atomic_uint64_t tx_copies[VF_ZC_N_TX_COPY];
 
     /* Pages marked in the guest's dirty-page log while it was being
      * migrated (a page written twice counts twice), and pages written that
@@ -298,6 +305,17 @@ struct vf_zc_qp {
                                                          * backoff). */
     bool zc_hold_done OVS_GUARDED;              /* This hold has seen enough
                                                  * buffers. */
+    /* Zero-copy transmit (vf-zc-txpool.h): while 'tx_lend' is true, the
+     * guest's transmit chains of at least 'tx_zc_min_len' bytes and at
+     * most 'tx_zc_max_segs' buffers go to the VF in place, lent from
+     * 'txpool'; the others are copied.  'txpool' stays while it has chains
+     * lent, so that they come back.  Written by control threads with 'lock'
+     * held (vf_zc_qp_set_txpool()). */
+    struct vf_zc_txpool *txpool OVS_GUARDED;
+    bool tx_lend OVS_GUARDED;
+    unsigned int tx_zc_max_segs OVS_GUARDED;
+    uint32_t tx_zc_min_len OVS_GUARDED;
+
     struct eth_addr announce_mac OVS_GUARDED;   /* The guest's MAC, and */
     unsigned int announce_pending OVS_GUARDED;  /* RARPs to send for it
                                                  * (vf_zc_qp_announce()). */
@@ -333,6 +351,10 @@ void vf_zc_qp_set_redirect(struct vf_zc_qp *, struct vf_zc_qp *to);
 void vf_zc_qp_set_zc(struct vf_zc_qp *, struct vf_zc_rxpool *, bool active,
                      enum vf_zc_fallback, uint32_t min_buffers);
 void vf_zc_qp_settle_zc(struct vf_zc_qp *);
+void vf_zc_qp_set_txpool(struct vf_zc_qp *, struct vf_zc_txpool *, bool lend,
+                         unsigned int max_segs, uint32_t min_len);
+uint32_t vf_zc_qp_tx_held(struct vf_zc_qp *);
+bool vf_zc_qp_tx_lending(struct vf_zc_qp *);
 bool vf_zc_qp_zero_copy(const struct vf_zc_qp *, bool *settled);
 uint64_t vf_zc_qp_zc_events(const struct vf_zc_qp *);
 void vf_zc_qp_count_vf_queue_restart(struct vf_zc_qp *);

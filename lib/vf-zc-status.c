@@ -384,6 +384,8 @@ struct vf_zc_totals {
     uint64_t drops[VF_ZC_N_DROPS];
     uint64_t vf_to_guest_zero_copy_packets, vf_to_guest_copy_packets;
     uint64_t fallbacks[VF_ZC_N_FALLBACKS];
+    uint64_t guest_to_vf_zero_copy_packets, guest_to_vf_copy_packets;
+    uint64_t tx_copies[VF_ZC_N_TX_COPY];
     uint64_t dirty_pages_logged, dirty_log_misses, announcements;
 
     /* Packets the VF itself dropped: no buffer to receive into (in zero
@@ -428,6 +430,13 @@ vf_zc_sum_stats(struct netdev_vf_zc *dev, struct vf_zc_totals *sum)
             += vf_zc_stat_read(&s->vf_to_guest_copy_packets);
         for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
             sum->fallbacks[f] += vf_zc_stat_read(&s->fallbacks[f]);
+        }
+        sum->guest_to_vf_zero_copy_packets
+            += vf_zc_stat_read(&s->guest_to_vf_zero_copy_packets);
+        sum->guest_to_vf_copy_packets
+            += vf_zc_stat_read(&s->guest_to_vf_copy_packets);
+        for (int c = 0; c < VF_ZC_N_TX_COPY; c++) {
+            sum->tx_copies[c] += vf_zc_stat_read(&s->tx_copies[c]);
         }
         sum->dirty_pages_logged += vf_zc_stat_read(&s->dirty_pages_logged);
         sum->dirty_log_misses += vf_zc_stat_read(&s->dirty_log_misses);
@@ -506,6 +515,9 @@ vf_zc_own_counters(struct netdev_vf_zc *dev, struct vf_zc_counters *cs)
     VF_ZC_OWN("vf_to_guest_zero_copy_packets",
               t.vf_to_guest_zero_copy_packets);
     VF_ZC_OWN("vf_to_guest_copy_packets", t.vf_to_guest_copy_packets);
+    VF_ZC_OWN("guest_to_vf_zero_copy_packets",
+              t.guest_to_vf_zero_copy_packets);
+    VF_ZC_OWN("guest_to_vf_copy_packets", t.guest_to_vf_copy_packets);
     VF_ZC_OWN("vf_rx_nombuf", t.vf_rx_nombuf);
     VF_ZC_OWN("vf_rx_missed", t.vf_rx_missed);
     VF_ZC_OWN("dirty_pages_logged", t.dirty_pages_logged);
@@ -515,6 +527,10 @@ vf_zc_own_counters(struct netdev_vf_zc *dev, struct vf_zc_counters *cs)
     for (int f = 0; f < VF_ZC_N_FALLBACKS; f++) {
         vf_zc_counter(cs, t.fallbacks[f], "ovs_zero_copy_fallback_%s",
                       vf_zc_fallback_name(f));
+    }
+    for (int c = 0; c < VF_ZC_N_TX_COPY; c++) {
+        vf_zc_counter(cs, t.tx_copies[c], "ovs_zero_copy_tx_fallback_%s",
+                      vf_zc_tx_copy_name(c));
     }
     for (int d = 0; d < VF_ZC_N_DROPS; d++) {
         vf_zc_counter(cs, t.drops[d], "ovs_dropped_%s", vf_zc_drop_name(d));

@@ -353,6 +353,105 @@ vf_zc_reclaim_guest_buffers(struct netdev_vf_zc *dev, int first)
     }
 }
 
+/* Zero-copy transmit: chains in flight at most, per queue pair, and the
+ * shortest packet lent rather than copied.  Copying a short packet costs
+ * less than lending it (an mbuf header, its reference count and the
+ * callback); 256 bytes is a first guess, to be measured (bench/). */
+#define VF_ZC_TX_SLOTS 128
+#define VF_ZC_TX_MIN_LEN 256
+
+/* How long a driver may take to free the guest buffers it sent, once asked
+ * (rte_eth_tx_done_cleanup()), before the VF is stopped to free them. */
+#define VF_ZC_TX_DRAIN_MS 100
+
+/* Lets queue pair 'q', which has just started to relay with the guest, lend
+ * the guest's transmit buffers to the VF, if zero copy is allowed, with the
+ * pool the queue pair has (or a new one). */
+void
+vf_zc_begin_zero_copy_tx(struct netdev_vf_zc *dev, int q)
+    OVS_REQUIRES(dev->mutex)
+{
+    /* The VF reads the guest's memory only where it can reach it.  The
+     * VF's transmit queues take no chains while they receive whole frames
+     * (see vf_zc_vf_start()): one buffer after the header. */
+    bool lend = dev->opts.zero_copy && !dev->zc_mem_error;
+    unsigned int max_segs = 1;
+
+    if (lend && !dev->tx_pools[q]) {
+        char name[RTE_MEMPOOL_NAMESIZE];
+
+        snprintf(name, sizeof name, "vfzc_t%"PRIu16"_%d_%u", dev->port_id, q,
+                 dev->vf_mp_generation++);
+        dev->tx_pools[q] = vf_zc_txpool_create(name, VF_ZC_TX_SLOTS,
+                                               VF_ZC_TX_SLOTS * max_segs,
+                                               dev->vf_socket_id);
+        if (!dev->tx_pools[q]) {
+            VLOG_WARN("%s: could not create zero-copy transmit pool for "
+                      "queue pair %d: %s", netdev_get_name(&dev->up), q,
+                      rte_strerror(rte_errno));
+        }
+    }
+    vf_zc_qp_set_txpool(&dev->qps[q], dev->tx_pools[q], lend, max_segs,
+                        VF_ZC_TX_MIN_LEN);
+}
+
+static uint32_t
+vf_zc_tx_held(struct netdev_vf_zc *dev, int first)
+    OVS_REQUIRES(dev->mutex)
+{
+    uint32_t held = 0;
+
+    for (int q = first; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
+        held += dev->tx_pools[q] ? vf_zc_qp_tx_held(&dev->qps[q]) : 0;
+    }
+    return held;
+}
+
+/* Has the VF release every guest transmit buffer that queue pairs 'first'
+ * and up lent it, before their rings stop or the guest's memory changes
+ * (invariant 12 in the design).  Drivers free what they sent as they send
+ * more, or when asked to (rte_eth_tx_done_cleanup()); what one still holds
+ * after VF_ZC_TX_DRAIN_MS goes when the VF stops, which it then does, as
+ * the counted exception of invariant 9.  No PMD thread uses the VF
+ * meanwhile: the VF's transmit queues have one writer at a time (invariant
+ * 11).  The queue pairs from 'first' on must be paused. */
+void
+vf_zc_reclaim_guest_tx(struct netdev_vf_zc *dev, int first)
+    OVS_REQUIRES(dev->mutex)
+{
+    uint32_t held = vf_zc_tx_held(dev, first);
+
+    if (!held || !dev->vf_started) {
+        /* A stopped VF holds no mbufs. */
+        return;
+    }
+    vf_zc_stop_vf_relay(dev);
+    for (int ms = 0; held && ms < VF_ZC_TX_DRAIN_MS; ms++) {
+        for (int q = 0; q < dev->vf_n_txq; q++) {
+            rte_eth_tx_done_cleanup(dev->port_id, q, 0);
+        }
+        held = vf_zc_tx_held(dev, first);
+        if (held) {
+            xnanosleep(1000 * 1000);
+        }
+    }
+    if (held) {
+        vf_zc_count_restart(dev, "to take back guest transmit buffers "
+                            "that its driver would not free");
+        for (int q = 0; q < first; q++) {
+            vf_zc_qp_pause(&dev->qps[q]);
+        }
+        rte_eth_dev_stop(dev->port_id);
+        dev->vf_started = false;
+        vf_zc_restart_vf(dev);
+        for (int q = 0; q < first; q++) {
+            vf_zc_qp_resume(&dev->qps[q]);
+        }
+    } else {
+        vf_zc_start_vf_relay(dev);
+    }
+}
+
 /* Gives each VF queue from 'first' to 'n_qps' - 1, whose queue pair has just
  * started to relay with the guest, the guest's buffers, where zero copy is
  * allowed and they suit it, and records why not elsewhere.

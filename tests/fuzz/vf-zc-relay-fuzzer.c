@@ -15,8 +15,8 @@
  */
 
 /* libFuzzer target for the relay of one queue pair (vf-zc-relay.h) and the
- * zero-copy pool (vf-zc-rxpool.h), with everything a guest controls, and
- * what a VF does, chosen by the fuzzer.
+ * zero-copy pools of both ways (vf-zc-rxpool.h, vf-zc-txpool.h), with
+ * everything a guest controls, and what a VF does, chosen by the fuzzer.
  *
  * The guest is a block of memory holding both rings and their buffers,
  * filled from the input and written again between rounds.  The VF is a
@@ -25,7 +25,9 @@
  * with (the host pool, or the zero-copy pool, which hands out the guest's
  * buffers or, while it cannot or zero copy is off, the host pool's),
  * writes each packet into its mbuf as a NIC would, and refills as drivers
- * do; its transmit queue takes or refuses what it is given.  The input then
+ * do; its transmit queue takes or refuses what it is given, and keeps the
+ * guest's buffers lent to it, if the input says so, until the input frees
+ * them, in any order, or the queue pair stops.  The input then
  * drives rounds of the relay, pipeline output, the VF's traffic, the
  * guest's writes, and stops, disablings and restarts of the queue pair as
  * the netdev does them.
@@ -37,6 +39,8 @@
  *     either ring, and none from the transmit ring while a message holds
  *     the queue pair, nor any interrupt meanwhile;
  *   - every packet the VF delivers is relayed or counted as dropped;
+ *   - every packet the VF is given is well formed, and what is lent of the
+ *     guest's memory lies inside it;
  *   - after a stop, every descriptor taken has been returned, but those a
  *     broken ring had in flight (it returns nothing more), no buffer is
  *     lost, and every mbuf is back in its pool;
@@ -75,6 +79,7 @@
 #include "vf-zc-mempool.h"
 #include "vf-zc-relay.h"
 #include "vf-zc-rxpool.h"
+#include "vf-zc-txpool.h"
 #include "vf-zc-virtio-net.h"
 #include "vf-zc-vring.h"
 
@@ -113,8 +118,14 @@ struct fake_rxq {
     uint64_t delivered;         /* Packets handed to the relay. */
 };
 
+#define FAKE_TX_HOLD 64          /* Lent packets the VF may keep. */
+#define TX_SLOTS 8              /* Chains in flight at most. */
+
 struct fake_txq {
     unsigned int room;          /* Packets it takes per burst. */
+    bool hold;                  /* Keeps what is lent, until freed. */
+    struct rte_mbuf *held[FAKE_TX_HOLD];
+    unsigned int n_held;
 };
 
 static struct fake_rxq rxq;
@@ -132,6 +143,8 @@ static uint8_t log_bits[LOG_MAX];
 
 static struct rte_mempool *host_mp;
 static struct vf_zc_rxpool *zc_pools[2];    /* Frames of 1518 and 9018. */
+static struct vf_zc_txpool *tx_pool;
+static volatile uint8_t fake_tx_sum;        /* What the fake NIC read. */
 static int callfds[2];                      /* The rings' interrupts. */
 
 /* The fake VF is the harness, not code under test: its branches would only
@@ -200,22 +213,68 @@ fake_tx(void *qd, struct rte_mbuf **pkts, uint16_t nb)
     uint16_t n = MIN(nb, q->room);
 
     /* Each packet, one mbuf or a chain, is well formed, as a driver that
-     * reads it expects. */
+     * reads it expects; what lies in the guest's memory lies inside it,
+     * and the NIC reads it all. */
     for (uint16_t i = 0; i < nb; i++) {
         const struct rte_mbuf *s = pkts[i];
         uint32_t len = 0;
         uint16_t segs = 0;
+        uint8_t sum = 0;
 
         for (; s; s = s->next) {
+            const uint8_t *data = rte_pktmbuf_mtod(s, const uint8_t *);
+
             ovs_assert(s->data_len && s->data_off + s->data_len <= s->buf_len);
+            if (RTE_MBUF_HAS_EXTBUF(s)) {
+                ovs_assert(data >= guest_mem
+                           && data + s->data_len <= guest_mem + GUEST_SIZE);
+                ovs_assert(rte_pktmbuf_iova(s) == (uintptr_t) data);
+            }
+            for (uint16_t j = 0; j < s->data_len; j++) {
+                sum += data[j];
+            }
             len += s->data_len;
             segs++;
         }
         ovs_assert(segs == pkts[i]->nb_segs && len == pkts[i]->pkt_len);
+        fake_tx_sum += sum;
     }
 
-    rte_pktmbuf_free_bulk(pkts, n);
+    for (uint16_t i = 0; i < n; i++) {
+        if (q->hold && RTE_MBUF_HAS_EXTBUF(pkts[i])
+            && q->n_held < FAKE_TX_HOLD) {
+            q->held[q->n_held++] = pkts[i];
+        } else {
+            rte_pktmbuf_free(pkts[i]);
+        }
+    }
     return n;
+}
+
+/* The fake VF frees 'k' of the packets it keeps, from the 'first'th on,
+ * wrapping around: in any order. */
+static void
+fake_tx_free(struct fake_txq *q, unsigned int k, unsigned int first)
+{
+    unsigned int n = q->n_held;
+
+    if (!n) {
+        return;
+    }
+    k = MIN(k, n);
+    first %= n;
+    for (unsigned int i = 0; i < k; i++) {
+        unsigned int j = (first + i) % n;
+
+        rte_pktmbuf_free(q->held[j]);
+        q->held[j] = NULL;
+    }
+    q->n_held = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        if (q->held[i]) {
+            q->held[q->n_held++] = q->held[i];
+        }
+    }
 }
 
 int
@@ -248,9 +307,12 @@ LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
                                       SOCKET_ID_ANY);
     zc_pools[1] = vf_zc_rxpool_create("fuzz_zc1", ZC_HDRS, 9018,
                                       SOCKET_ID_ANY);
+    /* Few chains in flight, so that the table fills. */
+    tx_pool = vf_zc_txpool_create("fuzz_tx", TX_SLOTS, 2 * TX_SLOTS,
+                                  SOCKET_ID_ANY);
     callfds[0] = eventfd(0, EFD_NONBLOCK);
     callfds[1] = eventfd(0, EFD_NONBLOCK);
-    if (!host_mp || !zc_pools[0] || !zc_pools[1]
+    if (!host_mp || !zc_pools[0] || !zc_pools[1] || !tx_pool
         || callfds[0] < 0 || callfds[1] < 0) {
         abort();
     }
@@ -291,6 +353,9 @@ struct bench {
     uint32_t ring_size;
     uint64_t features;
     uint32_t tx_max_len;        /* Longest packet the guest may send. */
+    bool tx_lend;               /* Zero-copy transmit, of chains of at */
+    unsigned int tx_max_segs;   /* most this many buffers and at least */
+    uint32_t tx_min_len;        /* this many bytes. */
     struct vf_zc_rxpool *pool;  /* Zero copy's, or NULL for copying. */
     bool zc;                    /* 'pool' is the VF queue's. */
     bool disabled;              /* The guest disabled the queue pair: the
@@ -360,6 +425,8 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
     /* The VF queue's pool, in zero copy; in copy, the host pool alone. */
     vf_zc_qp_set_zc(&b->qp, b->zc ? b->pool : NULL, b->zc,
                     VF_ZC_FALLBACK_FEW_BUFFERS, 1);
+    vf_zc_qp_set_txpool(&b->qp, tx_pool, b->tx_lend, b->tx_max_segs,
+                        b->tx_min_len);
     fake_refill(&rxq);
     vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp,
                     b->tx_max_len, true);
@@ -374,6 +441,8 @@ bench_reclaim(struct bench *b)
                     b->tx_max_len, true);
     vf_zc_qp_pause(&b->qp);
     fake_release(&rxq);
+    /* The guest's transmit buffers too (vf_zc_reclaim_guest_tx()). */
+    fake_tx_free(&txq, FAKE_TX_HOLD, 0);
     vf_zc_qp_set_zc(&b->qp, NULL, false, VF_ZC_FALLBACK_FEW_BUFFERS, 0);
     if (b->zc && !b->disabled) {
         vf_zc_rxpool_detach(b->pool);
@@ -418,11 +487,13 @@ bench_stop(struct bench *b)
     if (vf_zc_vring_is_broken(&b->qp.txq)) {
         b->lost_tx = vf_zc_vring_in_flight(&b->qp.txq);
     }
+    /* The stop takes back the transmit chains the VF has released. */
+    vf_zc_qp_stop(&b->qp);
     if (!broken) {
         ovs_assert(vf_zc_vring_in_flight(&b->qp.rxq) == b->lost_rx);
         ovs_assert(vf_zc_vring_in_flight(&b->qp.txq) == b->lost_tx);
     }
-    vf_zc_qp_stop(&b->qp);
+    ovs_assert(!vf_zc_txpool_in_flight(tx_pool));
     b->disabled = false;
     ovs_assert(rte_mempool_full(host_mp));
 }
@@ -583,6 +654,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* With jumbo frames, the VF takes chains: the guest's packets, up to
      * 9 kB, are copied into chains of the host pool's 2 kB mbufs. */
     b.tx_max_len = setup & 1 ? 9216 : 2048;
+    /* Zero-copy transmit, and of which chains. */
+    b.tx_lend = setup & 2;
+    b.tx_max_segs = 1 + ((setup >> 2) & 3);
+    b.tx_min_len = (setup >> 4) * 128;
+    txq.hold = setup & 0x40;
+    txq.n_held = 0;
     txq.room = take(&in) % (NETDEV_MAX_BURST + 1);
     rxq.len = take16(&in) % 9100;
     rxq.backlog = 0;
@@ -614,7 +691,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             break;
         case 3:
-            if (op & 8) {
+            if (op & 64) {
+                /* The VF frees some of the guest's buffers it keeps. */
+                uint8_t which = take(&in);
+
+                fake_tx_free(&txq, which & 15, which >> 4);
+            } else if (op & 8) {
                 /* The guest writes a 16-bit value anywhere in its memory. */
                 offset = take16(&in) % (GUEST_SIZE - 1);
                 memcpy(b.mem + offset, &(uint16_t) { take16(&in) }, 2);
