@@ -232,6 +232,8 @@ struct netdev_vf_zc {
      * starts with zero copy allowed and kept for the life of the port
      * (vf-zc-txpool.h). */
     struct vf_zc_txpool **tx_pools OVS_GUARDED;
+    struct vf_zc_txpool **tx_retired OVS_GUARDED;   /* Pools whose mbufs */
+    size_t n_tx_retired OVS_GUARDED;                /* a stopped VF kept. */
     struct vf_zc_rxpool **zc_old_pools OVS_GUARDED;  /* A pool that no
                                                       * longer suits but
                                                       * that its VF queue

@@ -284,6 +284,13 @@ netdev_vf_zc_destruct(struct netdev *netdev)
         }
     }
     free(dev->tx_pools);
+    for (size_t i = 0; i < dev->n_tx_retired; i++) {
+        if (!vf_zc_txpool_destroy(dev->tx_retired[i])) {
+            VLOG_ERR("%s: a retired transmit pool still had mbufs out: "
+                     "leaked", netdev_get_name(netdev));
+        }
+    }
+    free(dev->tx_retired);
     bitmap_free(dev->enabled_vrings);
     bitmap_free(dev->started_qps);
     ovs_mutex_unlock(&dev->mutex);

@@ -641,17 +641,17 @@ vf_zc_qp_tx_held(struct vf_zc_qp *qp)
     return n;
 }
 
-/* Whether the queue pair lends the guest's transmit buffers to the VF.
- * Control threads. */
-bool
-vf_zc_qp_tx_lending(struct vf_zc_qp *qp)
+/* Makes the queue pair let go of its transmit pool without taking back what
+ * is lent from it: for a pool whose mbufs the VF would not free even when
+ * stopped, whose chains must never reach a ring again.  Control threads,
+ * with the queue pair paused or stopped. */
+void
+vf_zc_qp_forget_txpool(struct vf_zc_qp *qp)
 {
-    bool lend;
-
     vf_zc_spin_lock(&qp->lock);
-    lend = qp->tx_lend;
+    qp->txpool = NULL;
+    qp->tx_lend = false;
     vf_zc_spin_unlock(&qp->lock);
-    return lend;
 }
 
 /* Tells the queue pair that its VF queue takes its buffers from 'pool'
@@ -1319,6 +1319,13 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
             stat_add(&qp->stats.guest_to_vf_copy_packets, copies);
         }
         /* Software devices free what they sent at once. */
+        reclaimed += reclaim_guest_tx(qp, NETDEV_MAX_BURST);
+    } else if (qp->txpool && vf_zc_txpool_in_flight(qp->txpool)) {
+        /* Nothing to send, and chains lent: most drivers free what they
+         * sent only as they send more, so ask this one, whose transmit
+         * queue only this thread uses, to free what it has sent.  Once a
+         * round at most. */
+        rte_eth_tx_done_cleanup(qp->port_id, qp->vf_queue, 0);
         reclaimed += reclaim_guest_tx(qp, NETDEV_MAX_BURST);
     }
 

@@ -24,8 +24,10 @@
  * receive queue is backed by the guest's own buffers (zero copy, see
  * vf-zc-rxpool.h), or in host buffers that the relay copies into the guest's
  * (copy mode, and the fallback for any packet zero copy cannot take).  From
- * the guest to the VF, packets are copied into host buffers: one, or a chain
- * of them when the VF takes chains and a packet does not fit one.
+ * the guest to the VF, packets are lent to the VF in the guest's own buffers
+ * (zero-copy transmit, see vf-zc-txpool.h), or copied into host buffers:
+ * one, or a chain of them when the VF takes chains and a packet does not
+ * fit one.
  *
  * Normally the VF queue is Q too.  A guest may enable more queue pairs than
  * the VF has; the extra ones are "guest-only": they share VF queue Q mod N
@@ -354,7 +356,7 @@ void vf_zc_qp_settle_zc(struct vf_zc_qp *);
 void vf_zc_qp_set_txpool(struct vf_zc_qp *, struct vf_zc_txpool *, bool lend,
                          unsigned int max_segs, uint32_t min_len);
 uint32_t vf_zc_qp_tx_held(struct vf_zc_qp *);
-bool vf_zc_qp_tx_lending(struct vf_zc_qp *);
+void vf_zc_qp_forget_txpool(struct vf_zc_qp *);
 bool vf_zc_qp_zero_copy(const struct vf_zc_qp *, bool *settled);
 uint64_t vf_zc_qp_zc_events(const struct vf_zc_qp *);
 void vf_zc_qp_count_vf_queue_restart(struct vf_zc_qp *);

@@ -377,13 +377,28 @@ vf_zc_begin_zero_copy_tx(struct netdev_vf_zc *dev, int q)
     bool lend = dev->opts.zero_copy && !dev->zc_mem_error;
     unsigned int max_segs = 1;
 
+    /* A driver that frees what it sent without the mbuf library (fast
+     * free) would never return the guest's buffers. */
+    for (int i = 0; lend && i < dev->vf_n_txq; i++) {
+        struct rte_eth_txq_info info;
+
+        if (!rte_eth_tx_queue_info_get(dev->port_id, i, &info)
+            && info.conf.offloads & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) {
+            lend = false;
+        }
+    }
     if (lend && !dev->tx_pools[q]) {
         char name[RTE_MEMPOOL_NAMESIZE];
 
         snprintf(name, sizeof name, "vfzc_t%"PRIu16"_%d_%u", dev->port_id, q,
                  dev->vf_mp_generation++);
+        /* A header goes back to the pool only after the free callback
+         * that releases its chain: a burst's worth more than the table
+         * needs. */
         dev->tx_pools[q] = vf_zc_txpool_create(name, VF_ZC_TX_SLOTS,
-                                               VF_ZC_TX_SLOTS * max_segs,
+                                               (VF_ZC_TX_SLOTS
+                                                + NETDEV_MAX_BURST)
+                                               * max_segs,
                                                dev->vf_socket_id);
         if (!dev->tx_pools[q]) {
             VLOG_WARN("%s: could not create zero-copy transmit pool for "
@@ -420,20 +435,32 @@ vf_zc_reclaim_guest_tx(struct netdev_vf_zc *dev, int first)
     OVS_REQUIRES(dev->mutex)
 {
     uint32_t held = vf_zc_tx_held(dev, first);
+    bool cleanup = true;
 
     if (!held || !dev->vf_started) {
         /* A stopped VF holds no mbufs. */
         return;
     }
     vf_zc_stop_vf_relay(dev);
-    for (int ms = 0; held && ms < VF_ZC_TX_DRAIN_MS; ms++) {
+    for (int ms = 0; held && cleanup && ms < VF_ZC_TX_DRAIN_MS; ms++) {
         for (int q = 0; q < dev->vf_n_txq; q++) {
-            rte_eth_tx_done_cleanup(dev->port_id, q, 0);
+            if (rte_eth_tx_done_cleanup(dev->port_id, q, 0) == -ENOTSUP) {
+                cleanup = false;
+            }
         }
         held = vf_zc_tx_held(dev, first);
-        if (held) {
+        if (held && cleanup) {
             xnanosleep(1000 * 1000);
         }
+    }
+    for (int q = 0; held && q < dev->vf_n_txq; q++) {
+        /* Most drivers that can stop one queue free its mbufs. */
+        if (!rte_eth_dev_tx_queue_stop(dev->port_id, q)
+            && rte_eth_dev_tx_queue_start(dev->port_id, q)) {
+            VLOG_ERR("%s: could not restart VF transmit queue %d",
+                     netdev_get_name(&dev->up), q);
+        }
+        held = vf_zc_tx_held(dev, first);
     }
     if (held) {
         vf_zc_count_restart(dev, "to take back guest transmit buffers "
@@ -449,6 +476,25 @@ vf_zc_reclaim_guest_tx(struct netdev_vf_zc *dev, int first)
         }
     } else {
         vf_zc_start_vf_relay(dev);
+    }
+
+    for (int q = first; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
+        uint32_t n = dev->tx_pools[q] ? vf_zc_qp_tx_held(&dev->qps[q]) : 0;
+
+        if (n) {
+            /* Even a stop did not free them: their chains must never reach
+             * a ring again.  The queue pair gets a new pool next time; this
+             * one stays until the port goes. */
+            VLOG_ERR("%s: the VF still holds %"PRIu32" guest transmit "
+                     "buffers of queue pair %d after it stopped: they are "
+                     "lost to the guest", netdev_get_name(&dev->up), n, q);
+            vf_zc_qp_forget_txpool(&dev->qps[q]);
+            dev->tx_retired = xrealloc(dev->tx_retired,
+                                       (dev->n_tx_retired + 1)
+                                       * sizeof *dev->tx_retired);
+            dev->tx_retired[dev->n_tx_retired++] = dev->tx_pools[q];
+            dev->tx_pools[q] = NULL;
+        }
     }
 }
 
