@@ -1287,7 +1287,8 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
     }
 
     if (n) {
-        uint64_t zero_copy = 0, copies = 0;
+        uint32_t copies[VF_ZC_N_TX_COPY + 1] = { 0 };   /* By 'how'. */
+        uint64_t n_copies;
         uint16_t sent;
 
         /* The mbufs the VF takes are the VF's from then on: no reading
@@ -1303,20 +1304,22 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
             count_drop(qp, VF_ZC_DROP_VF_TX_FULL, n - sent);
         }
         for (uint16_t i = 0; i < sent; i++) {
-            if (how[i] == VF_ZC_N_TX_COPY) {
-                zero_copy++;
-            } else {
-                stat_add(&qp->stats.tx_copies[how[i]], 1);
-                copies++;
-            }
+            copies[how[i]]++;
         }
         stat_add(&qp->stats.guest_to_vf_bytes, bytes);
         stat_add(&qp->stats.guest_to_vf_packets, sent);
-        if (zero_copy) {
-            stat_add(&qp->stats.guest_to_vf_zero_copy_packets, zero_copy);
+        if (copies[VF_ZC_N_TX_COPY]) {
+            stat_add(&qp->stats.guest_to_vf_zero_copy_packets,
+                     copies[VF_ZC_N_TX_COPY]);
         }
-        if (copies) {
-            stat_add(&qp->stats.guest_to_vf_copy_packets, copies);
+        n_copies = sent - copies[VF_ZC_N_TX_COPY];
+        if (n_copies) {
+            stat_add(&qp->stats.guest_to_vf_copy_packets, n_copies);
+            for (int c = 0; c < VF_ZC_N_TX_COPY; c++) {
+                if (copies[c]) {
+                    stat_add(&qp->stats.tx_copies[c], copies[c]);
+                }
+            }
         }
         /* Software devices free what they sent at once. */
         reclaimed += reclaim_guest_tx(qp, NETDEV_MAX_BURST);

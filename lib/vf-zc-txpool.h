@@ -31,9 +31,10 @@
  *
  * The chains lent are kept in the order they were lent, in a table of
  * 'n_slots' entries, and go back in that order: a chain released early
- * waits for those lent before it.  The used ring is then in the order of the
- * avail ring, as VIRTIO_F_IN_ORDER requires, and a chain costs one table
- * entry whatever its length.  The table bounds what is in flight: when it
+ * waits for those lent before it, and a chain costs one table entry
+ * whatever its length.  (The owner pushes the chains it copies at once, so
+ * they may pass those lent: right only because vf-zc does not offer
+ * VIRTIO_F_IN_ORDER.)  The table bounds what is in flight: when it
  * is full, or its mempool has no header left, the owner copies the packet
  * instead, and the guest's ring never waits for the NIC.
  *
