@@ -60,6 +60,7 @@
 
 #include <config.h>
 #undef NDEBUG
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,8 +311,14 @@ LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
 
     size_t page = sysconf(_SC_PAGESIZE);
     uint8_t *guarded;
+    cpu_set_t cpus;
 
-    if (rte_eal_init(ARRAY_SIZE(eal_args), eal_args) < 0) {
+    /* The EAL pins this thread to lcore 0's CPU, as it would a PMD thread.
+     * The harness polls nothing: it gives back the CPUs it had, or else
+     * the parallel jobs of a long run would all share the first one. */
+    if (sched_getaffinity(0, sizeof cpus, &cpus)
+        || rte_eal_init(ARRAY_SIZE(eal_args), eal_args) < 0
+        || sched_setaffinity(0, sizeof cpus, &cpus)) {
         abort();
     }
     guarded = mmap(NULL, GUEST_SIZE + 2 * page, PROT_NONE,
