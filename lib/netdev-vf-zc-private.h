@@ -110,6 +110,19 @@ enum vf_zc_guest_state {
     VF_ZC_GUEST_READY,          /* The guest's rings are set up. */
 };
 
+/* Whether a queue pair lends the guest's transmit buffers to the VF, as
+ * vf_zc_begin_zero_copy_tx() decided when the queue pair last started, or
+ * why it does not. */
+enum vf_zc_tx_zc {
+    VF_ZC_TX_ZC_ON,
+    VF_ZC_TX_ZC_DISABLED,       /* options:zero-copy=false. */
+    VF_ZC_TX_ZC_UNREACHABLE,    /* The VF cannot reach the guest's memory
+                                 * ('zc_mem_error'). */
+    VF_ZC_TX_ZC_FAST_FREE,      /* The VF's transmit queues free what they
+                                 * sent without the mbuf library. */
+    VF_ZC_TX_ZC_NO_POOL,        /* No memory for the queue pair's pool. */
+};
+
 struct netdev_vf_zc {
     struct netdev up;
 
@@ -232,6 +245,8 @@ struct netdev_vf_zc {
      * starts with zero copy allowed and kept for the life of the port
      * (vf-zc-txpool.h). */
     struct vf_zc_txpool **tx_pools OVS_GUARDED;
+    enum vf_zc_tx_zc *tx_zc OVS_GUARDED;   /* Whether each queue pair lends,
+                                            * as it last started. */
     struct vf_zc_txpool **tx_retired OVS_GUARDED;   /* Pools whose mbufs */
     size_t n_tx_retired OVS_GUARDED;                /* a stopped VF kept. */
     struct vf_zc_rxpool **zc_old_pools OVS_GUARDED;  /* A pool that no
@@ -297,6 +312,8 @@ void vf_zc_begin_zero_copy_tx(struct netdev_vf_zc *dev, int q)
 void vf_zc_begin_zero_copy(struct netdev_vf_zc *dev, int first, int n_qps)
     OVS_REQUIRES(dev->mutex);
 char *vf_zc_zc_status(const struct netdev_vf_zc *dev, int n_qps)
+    OVS_REQUIRES(dev->mutex);
+char *vf_zc_zc_tx_status(const struct netdev_vf_zc *dev, int n_qps)
     OVS_REQUIRES(dev->mutex);
 
 /* vf-zc-vhost.c. */

@@ -215,6 +215,7 @@ netdev_vf_zc_construct(struct netdev *netdev)
     dev->vfq_nb_rxd = xcalloc(VF_ZC_MAX_QUEUE_PAIRS,
                               sizeof *dev->vfq_nb_rxd);
     dev->tx_pools = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->tx_pools);
+    dev->tx_zc = xcalloc(VF_ZC_MAX_QUEUE_PAIRS, sizeof *dev->tx_zc);
     dev->zc_old_pools = xcalloc(VF_ZC_MAX_QUEUE_PAIRS,
                                 sizeof *dev->zc_old_pools);
     for (int i = 0; i < VF_ZC_MAX_QUEUE_PAIRS; i++) {
@@ -284,6 +285,7 @@ netdev_vf_zc_destruct(struct netdev *netdev)
         }
     }
     free(dev->tx_pools);
+    free(dev->tx_zc);
     for (size_t i = 0; i < dev->n_tx_retired; i++) {
         if (!vf_zc_txpool_destroy(dev->tx_retired[i])) {
             VLOG_ERR("%s: a retired transmit pool still had mbufs out: "

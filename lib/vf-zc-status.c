@@ -340,6 +340,9 @@ vf_zc_get_status(struct netdev_vf_zc *dev, struct smap *args)
     char *zc = vf_zc_zc_status(dev, n_active);
     smap_add(args, "zero-copy", zc);
     free(zc);
+    zc = vf_zc_zc_tx_status(dev, n_active);
+    smap_add(args, "zero-copy-tx", zc);
+    free(zc);
     smap_add(args, "dirty-logging", vf_zc_dirty_log_status(dev, n_guest));
     if (dev->iface_id) {
         smap_add(args, "iface-id", dev->iface_id);

@@ -374,20 +374,22 @@ vf_zc_begin_zero_copy_tx(struct netdev_vf_zc *dev, int q)
     /* The VF reads the guest's memory only where it can reach it.  The
      * VF's transmit queues take no chains while they receive whole frames
      * (see vf_zc_vf_start()): one buffer after the header. */
-    bool lend = dev->opts.zero_copy && !dev->zc_mem_error;
+    enum vf_zc_tx_zc why = (!dev->opts.zero_copy ? VF_ZC_TX_ZC_DISABLED
+                            : dev->zc_mem_error ? VF_ZC_TX_ZC_UNREACHABLE
+                            : VF_ZC_TX_ZC_ON);
     unsigned int max_segs = 1;
 
     /* A driver that frees what it sent without the mbuf library (fast
      * free) would never return the guest's buffers. */
-    for (int i = 0; lend && i < dev->vf_n_txq; i++) {
+    for (int i = 0; why == VF_ZC_TX_ZC_ON && i < dev->vf_n_txq; i++) {
         struct rte_eth_txq_info info;
 
         if (!rte_eth_tx_queue_info_get(dev->port_id, i, &info)
             && info.conf.offloads & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) {
-            lend = false;
+            why = VF_ZC_TX_ZC_FAST_FREE;
         }
     }
-    if (lend && !dev->tx_pools[q]) {
+    if (why == VF_ZC_TX_ZC_ON && !dev->tx_pools[q]) {
         char name[RTE_MEMPOOL_NAMESIZE];
 
         snprintf(name, sizeof name, "vfzc_t%"PRIu16"_%d_%u", dev->port_id, q,
@@ -404,10 +406,73 @@ vf_zc_begin_zero_copy_tx(struct netdev_vf_zc *dev, int q)
             VLOG_WARN("%s: could not create zero-copy transmit pool for "
                       "queue pair %d: %s", netdev_get_name(&dev->up), q,
                       rte_strerror(rte_errno));
+            why = VF_ZC_TX_ZC_NO_POOL;
         }
     }
-    vf_zc_qp_set_txpool(&dev->qps[q], dev->tx_pools[q], lend, max_segs,
-                        VF_ZC_TX_MIN_LEN);
+    dev->tx_zc[q] = why;
+    vf_zc_qp_set_txpool(&dev->qps[q], dev->tx_pools[q],
+                        why == VF_ZC_TX_ZC_ON, max_segs, VF_ZC_TX_MIN_LEN);
+}
+
+static const char *
+vf_zc_tx_zc_reason(enum vf_zc_tx_zc why)
+{
+    switch (why) {
+    case VF_ZC_TX_ZC_ON:
+        return "on";
+    case VF_ZC_TX_ZC_DISABLED:
+        return "disabled by options:zero-copy=false";
+    case VF_ZC_TX_ZC_UNREACHABLE:
+        return "guest memory cannot be mapped for the VF";
+    case VF_ZC_TX_ZC_FAST_FREE:
+        return "the VF's driver frees sent buffers without the mbuf "
+               "library (MBUF_FAST_FREE)";
+    case VF_ZC_TX_ZC_NO_POOL:
+        return "no memory for the transmit pool";
+    }
+    return "unknown";
+}
+
+/* The status key "zero-copy-tx": whether the 'n_qps' queue pairs that relay
+ * lend the guest's transmit buffers to the VF, as vf_zc_zc_status() says of
+ * its receive buffers. */
+char *
+vf_zc_zc_tx_status(const struct netdev_vf_zc *dev, int n_qps)
+    OVS_REQUIRES(dev->mutex)
+{
+    int n_on = 0, first_off = -1;
+    enum vf_zc_tx_zc why;
+
+    for (int q = 0; q < n_qps; q++) {
+        if (dev->tx_zc[q] == VF_ZC_TX_ZC_ON) {
+            n_on++;
+        } else if (first_off < 0) {
+            first_off = q;
+        }
+    }
+    if (n_qps && n_on == n_qps) {
+        return xstrdup("active");
+    } else if (!n_qps) {
+        /* What the next guest would get. */
+        why = (!dev->opts.zero_copy ? VF_ZC_TX_ZC_DISABLED
+               : dev->zc_mem_error ? VF_ZC_TX_ZC_UNREACHABLE
+               : VF_ZC_TX_ZC_ON);
+        return xasprintf("inactive (%s)", why == VF_ZC_TX_ZC_ON
+                         ? "no guest to send from"
+                         : vf_zc_tx_zc_reason(why));
+    }
+
+    why = dev->tx_zc[first_off];
+    bool detail = why == VF_ZC_TX_ZC_UNREACHABLE && dev->zc_mem_error;
+    char *reason = xasprintf("%s%s%s", vf_zc_tx_zc_reason(why),
+                             detail ? ": " : "",
+                             detail ? dev->zc_mem_error : "");
+    char *status = (!n_on
+                    ? xasprintf("inactive (%s)", reason)
+                    : xasprintf("active on %d of %d queue pairs (queue pair "
+                                "%d: %s)", n_on, n_qps, first_off, reason));
+    free(reason);
+    return status;
 }
 
 static uint32_t
