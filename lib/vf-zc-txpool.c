@@ -45,6 +45,10 @@ struct vf_zc_txpool {
      * lent and not yet reclaimed. */
     uint32_t lent;
     uint32_t reclaimed;
+
+    /* Owner only: vf_zc_txpool_abandon() gave up on the chains the driver
+     * still held.  The pool lends and reclaims nothing from then on. */
+    bool abandoned;
 };
 
 const char *
@@ -149,7 +153,7 @@ vf_zc_txpool_lend(struct vf_zc_txpool *pool, const struct vf_zc_chain *chain,
 
     ovs_assert(chain->len > hdr_len);
 
-    if (pool->lent - pool->reclaimed >= pool->n_slots) {
+    if (pool->abandoned || pool->lent - pool->reclaimed >= pool->n_slots) {
         *why = VF_ZC_TX_COPY_IN_FLIGHT;
         return NULL;
     }
@@ -219,7 +223,7 @@ vf_zc_txpool_reclaim(struct vf_zc_txpool *pool, struct vf_zc_vring *vq,
 {
     uint32_t n = 0;
 
-    while (n < max && pool->reclaimed != pool->lent) {
+    while (n < max && !pool->abandoned && pool->reclaimed != pool->lent) {
         struct vf_zc_txslot *slot
             = &pool->slots[pool->reclaimed & (pool->n_slots - 1)];
         bool released;
@@ -236,7 +240,59 @@ vf_zc_txpool_reclaim(struct vf_zc_txpool *pool, struct vf_zc_vring *vq,
     return n;
 }
 
-/* Chains lent and not yet reclaimed. */
+/* For a ring about to stop while the driver still holds chains lent from
+ * 'pool', which no stop of the VF made it free: pushes to 'vq''s used ring
+ * every chain the driver has released, those lent after a held one
+ * included, and returns how many chains it still holds.  The caller
+ * publishes them.
+ *
+ * The chains held never go back: the guest's ring, or the next one on its
+ * descriptors, must not see them again, whenever the driver frees them.  So
+ * if any is held, the pool is abandoned: it lends and reclaims nothing more,
+ * and the caller keeps it aside until vf_zc_txpool_destroy() succeeds, once
+ * the driver has freed the last of them.  Pushing chains out of the order
+ * they were lent is right only because vf-zc does not offer
+ * VIRTIO_F_IN_ORDER (see above). */
+uint32_t
+vf_zc_txpool_abandon(struct vf_zc_txpool *pool, struct vf_zc_vring *vq)
+{
+    uint32_t held = 0;
+
+    if (pool->abandoned) {
+        return vf_zc_txpool_held(pool);
+    }
+    vf_zc_txpool_reclaim(pool, vq, UINT32_MAX);
+    if (pool->reclaimed == pool->lent) {
+        /* All back, in order: the pool may go on. */
+        return 0;
+    }
+    pool->abandoned = true;
+    for (uint32_t i = pool->reclaimed; i != pool->lent; i++) {
+        struct vf_zc_txslot *slot = &pool->slots[i & (pool->n_slots - 1)];
+        bool released;
+
+        /* A chain released from here on stays in the pool: only those
+         * released now are pushed, each once. */
+        atomic_read_explicit(&slot->released, &released,
+                             memory_order_acquire);
+        if (released) {
+            vf_zc_vring_push(vq, slot->head, 0);
+        } else {
+            held++;
+        }
+    }
+    return held;
+}
+
+/* Returns true if vf_zc_txpool_abandon() gave up on chains of 'pool'. */
+bool
+vf_zc_txpool_is_abandoned(const struct vf_zc_txpool *pool)
+{
+    return pool->abandoned;
+}
+
+/* Chains lent and not yet reclaimed (with those of an abandoned pool that
+ * went back as it was abandoned). */
 uint32_t
 vf_zc_txpool_in_flight(const struct vf_zc_txpool *pool)
 {

@@ -48,7 +48,10 @@
  * ring stop, a device reset or a memory-table change.  Before any of them
  * the owner has the driver release every mbuf (rte_eth_tx_done_cleanup(),
  * or by stopping the VF's transmit queue) until vf_zc_txpool_held() is 0,
- * then reclaims every chain into the used ring before the ring stops.
+ * then reclaims every chain into the used ring before the ring stops.  If
+ * the driver would not let go of some, even with the VF stopped, the owner
+ * abandons the pool (vf_zc_txpool_abandon()): the guest gets back every
+ * chain but those, and never those.
  *
  * Threads
  * -------
@@ -98,6 +101,8 @@ struct rte_mbuf *vf_zc_txpool_lend(struct vf_zc_txpool *,
                                    enum vf_zc_tx_copy *why);
 uint32_t vf_zc_txpool_reclaim(struct vf_zc_txpool *, struct vf_zc_vring *,
                               uint32_t max);
+uint32_t vf_zc_txpool_abandon(struct vf_zc_txpool *, struct vf_zc_vring *);
+bool vf_zc_txpool_is_abandoned(const struct vf_zc_txpool *);
 
 uint32_t vf_zc_txpool_in_flight(const struct vf_zc_txpool *);
 uint32_t vf_zc_txpool_held(const struct vf_zc_txpool *);

@@ -16,7 +16,8 @@
 
 /* Unit tests of zero-copy transmit's pool (vf-zc-txpool.h) against a
  * simulated guest's transmit ring, the mbufs freed the way a VF driver frees
- * them: in any order, one segment at a time.  DPDK's EAL runs without
+ * them: in any order, one segment at a time, or, for a ring that stops,
+ * not at all.  DPDK's EAL runs without
  * hugepages or devices.
  *
  * ovstest test-vf-zc-txpool
@@ -233,6 +234,88 @@ test_refusals(void)
     guest_destroy(&g);
 }
 
+/* A ring stops while the driver holds a chain that no stop of the VF makes
+ * it free: the guest gets back every other chain at once, and that one
+ * never, even once the driver frees it at last. */
+static void
+test_abandon(void)
+{
+    struct vf_zc_chain chains[3];
+    struct rte_mbuf *m[3];
+    enum vf_zc_tx_copy why;
+    struct vf_zc_txpool *pool;
+    struct vf_zc_vring vq;
+    struct guest g;
+
+    guest_init(&g);
+    device_init(&g, &vq, false, false);
+    pool = vf_zc_txpool_create("test_txpool_abandon", 4, 8, SOCKET_ID_ANY);
+    ovs_assert(pool);
+
+    /* Nothing held: all back in order, and the pool goes on lending. */
+    for (int i = 0; i < 2; i++) {
+        post_and_pop(&g, &vq, 1, (uint32_t []) { HDR_LEN + 64 }, i,
+                     &chains[i]);
+        m[i] = vf_zc_txpool_lend(pool, &chains[i], HDR_LEN, &g.map, 1, &why);
+        ovs_assert(m[i]);
+    }
+    rte_pktmbuf_free_bulk(m, 2);
+    ovs_assert(!vf_zc_txpool_abandon(pool, &vq));
+    ovs_assert(!vf_zc_txpool_is_abandoned(pool));
+    vf_zc_vring_publish(&vq);
+    for (int i = 0; i < 2; i++) {
+        ovs_assert(guest_get_used(&g).id == chains[i].head);
+    }
+    ovs_assert(!vf_zc_txpool_in_flight(pool));
+    printf("stop with nothing held: every chain back in order, "
+           "the pool lends on\n");
+
+    /* The first chain held, the two lent after it released. */
+    for (int i = 0; i < 3; i++) {
+        post_and_pop(&g, &vq, 1, (uint32_t []) { HDR_LEN + 64 }, i,
+                     &chains[i]);
+        m[i] = vf_zc_txpool_lend(pool, &chains[i], HDR_LEN, &g.map, 1, &why);
+        ovs_assert(m[i]);
+    }
+    rte_pktmbuf_free(m[2]);
+    rte_pktmbuf_free(m[1]);
+    ovs_assert(vf_zc_txpool_abandon(pool, &vq) == 1);
+    ovs_assert(vf_zc_txpool_is_abandoned(pool));
+    ovs_assert(vf_zc_txpool_abandon(pool, &vq) == 1);
+    vf_zc_vring_publish(&vq);
+    for (int i = 1; i < 3; i++) {
+        ovs_assert(guest_get_used(&g).id == chains[i].head);
+    }
+    ovs_assert(g.used->idx == g.last_used);
+    ovs_assert(vf_zc_vring_in_flight(&vq) == 1);
+    ovs_assert(vf_zc_txpool_held(pool) == 1);
+    printf("stop with the oldest chain held: the 2 released after it "
+           "back, that one kept\n");
+
+    post_and_pop(&g, &vq, 1, (uint32_t []) { HDR_LEN + 64 }, 9, &chains[1]);
+    ovs_assert(!vf_zc_txpool_lend(pool, &chains[1], HDR_LEN, &g.map, 1,
+                                  &why));
+    ovs_assert(why == VF_ZC_TX_COPY_IN_FLIGHT);
+    vf_zc_vring_push(&vq, chains[1].head, 0);
+    vf_zc_vring_publish(&vq);
+    ovs_assert(guest_get_used(&g).id == chains[1].head);
+    ovs_assert(!vf_zc_txpool_destroy(pool));
+    printf("abandoned: lends nothing more, kept while the chain is held\n");
+
+    /* The driver frees it at last: it stays the device's. */
+    rte_pktmbuf_free(m[0]);
+    ovs_assert(!vf_zc_txpool_held(pool));
+    ovs_assert(!vf_zc_txpool_reclaim(pool, &vq, UINT32_MAX));
+    ovs_assert(!vf_zc_txpool_abandon(pool, &vq));
+    vf_zc_vring_publish(&vq);
+    ovs_assert(g.used->idx == g.last_used);
+    ovs_assert(vf_zc_vring_in_flight(&vq) == 1);
+    ovs_assert(vf_zc_txpool_destroy(pool));
+    printf("held chain freed at last: never back to the ring; "
+           "pool destroyed\n");
+    guest_destroy(&g);
+}
+
 static void
 test_vf_zc_txpool_main(int argc OVS_UNUSED, char *argv[])
 {
@@ -247,6 +330,7 @@ test_vf_zc_txpool_main(int argc OVS_UNUSED, char *argv[])
     }
     test_lend_and_reclaim();
     test_refusals();
+    test_abandon();
     rte_eal_cleanup();
 }
 
