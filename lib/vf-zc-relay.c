@@ -233,6 +233,7 @@ vf_zc_qp_set_vf(struct vf_zc_qp *qp, uint16_t port_id, uint16_t vf_queue,
                        ? rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM
                        : 0);
     qp->bypass = bypass;
+    qp->tx_no_cleanup = false;
     vf_zc_spin_unlock(&qp->lock);
 }
 
@@ -459,19 +460,25 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
     ovs_assert(!qp->zc);
     qp->guest_ready = false;
     qp->tx_disabled = qp->tx_discard = false;
+    /* The next start lends again only once the port says so
+     * (vf_zc_qp_set_txpool()), with a pool that has nothing of these
+     * rings. */
+    qp->tx_lend = false;
     if (qp->rings_started) {
         qp->rings_started = false;
         if (qp->txpool && vf_zc_txpool_in_flight(qp->txpool)) {
             /* The port has had the VF release every chain lent (invariant
-             * 12 in the design): they all go back now. */
-            uint32_t held = vf_zc_txpool_held(qp->txpool);
+             * 12 in the design): they all go back now, but for any the
+             * driver would not free, which this ring, or the next one on
+             * the guest's descriptors, must never see. */
+            uint32_t held = vf_zc_txpool_abandon(qp->txpool, &qp->txq);
 
-            vf_zc_txpool_reclaim(qp->txpool, &qp->txq, UINT32_MAX);
             vf_zc_vring_publish(&qp->txq);
             if (held) {
                 VLOG_ERR("queue pair %"PRIu16": the VF still holds %"PRIu32
-                         " guest transmit buffers as the ring stops",
-                         qp->qid, held);
+                         " guest transmit buffers as the ring stops: they "
+                         "are lost to the guest", qp->qid, held);
+                qp->txpool = NULL;
             }
         }
         if (qp->vid >= 0) {
@@ -641,14 +648,19 @@ vf_zc_qp_tx_held(struct vf_zc_qp *qp)
     return n;
 }
 
-/* Makes the queue pair let go of its transmit pool without taking back what
- * is lent from it: for a pool whose mbufs the VF would not free even when
- * stopped, whose chains must never reach a ring again.  Control threads,
- * with the queue pair paused or stopped. */
+/* Makes the queue pair let go of its transmit pool, whose mbufs the VF would
+ * not free even when stopped: the guest gets back every chain the VF has
+ * released (vf_zc_txpool_abandon()), and never those it still holds.  The
+ * caller keeps the pool until vf_zc_txpool_destroy() succeeds.  Control
+ * threads, with the queue pair paused or stopped. */
 void
 vf_zc_qp_forget_txpool(struct vf_zc_qp *qp)
 {
     vf_zc_spin_lock(&qp->lock);
+    if (qp->txpool && qp->rings_started) {
+        vf_zc_txpool_abandon(qp->txpool, &qp->txq);
+        vf_zc_vring_publish(&qp->txq);
+    }
     qp->txpool = NULL;
     qp->tx_lend = false;
     vf_zc_spin_unlock(&qp->lock);
@@ -1327,8 +1339,12 @@ relay_guest_to_vf(struct vf_zc_qp *qp)
         /* Nothing to send, and chains lent: most drivers free what they
          * sent only as they send more, so ask this one, whose transmit
          * queue only this thread uses, to free what it has sent.  Once a
-         * round at most. */
-        rte_eth_tx_done_cleanup(qp->port_id, qp->vf_queue, 0);
+         * round at most, and never again of a driver that cannot. */
+        if (!qp->tx_no_cleanup
+            && rte_eth_tx_done_cleanup(qp->port_id, qp->vf_queue, 0)
+               == -ENOTSUP) {
+            qp->tx_no_cleanup = true;
+        }
         reclaimed += reclaim_guest_tx(qp, NETDEV_MAX_BURST);
     }
 

@@ -311,10 +311,17 @@ struct vf_zc_qp {
      * guest's transmit chains of at least 'tx_zc_min_len' bytes and at
      * most 'tx_zc_max_segs' buffers go to the VF in place, lent from
      * 'txpool'; the others are copied.  'txpool' stays while it has chains
-     * lent, so that they come back.  Written by control threads with 'lock'
-     * held (vf_zc_qp_set_txpool()). */
+     * lent, so that they come back, unless the VF would not free some as
+     * the rings stop (vf_zc_qp_stop(), vf_zc_qp_forget_txpool()): then the
+     * pool is abandoned and the port keeps it.  A stop clears 'tx_lend'.
+     * Written by control threads with 'lock' held
+     * (vf_zc_qp_set_txpool()). */
     struct vf_zc_txpool *txpool OVS_GUARDED;
     bool tx_lend OVS_GUARDED;
+    bool tx_no_cleanup OVS_GUARDED;     /* The VF's driver has no
+                                         * rte_eth_tx_done_cleanup().  Relay
+                                         * only; vf_zc_qp_set_vf() resets
+                                         * it. */
     unsigned int tx_zc_max_segs OVS_GUARDED;
     uint32_t tx_zc_min_len OVS_GUARDED;
 

@@ -364,6 +364,30 @@ vf_zc_reclaim_guest_buffers(struct netdev_vf_zc *dev, int first)
  * (rte_eth_tx_done_cleanup()), before the VF is stopped to free them. */
 #define VF_ZC_TX_DRAIN_MS 100
 
+/* Keeps queue pair 'q''s transmit pool, abandoned and no longer the queue
+ * pair's, aside until the VF has freed the last of its mbufs (a later
+ * retirement looks) or the port goes (netdev_vf_zc_destruct()): the next
+ * vf_zc_begin_zero_copy_tx() creates another. */
+static void
+vf_zc_retire_txpool(struct netdev_vf_zc *dev, int q)
+    OVS_REQUIRES(dev->mutex)
+{
+    size_t n = 0;
+
+    /* Those whose last mbufs the VF has freed since go now: only pools
+     * that a driver still holds mbufs of stay. */
+    for (size_t i = 0; i < dev->n_tx_retired; i++) {
+        if (!vf_zc_txpool_destroy(dev->tx_retired[i])) {
+            dev->tx_retired[n++] = dev->tx_retired[i];
+        }
+    }
+    dev->n_tx_retired = n;
+    dev->tx_retired = xrealloc(dev->tx_retired, (dev->n_tx_retired + 1)
+                                                * sizeof *dev->tx_retired);
+    dev->tx_retired[dev->n_tx_retired++] = dev->tx_pools[q];
+    dev->tx_pools[q] = NULL;
+}
+
 /* Lets queue pair 'q', which has just started to relay with the guest, lend
  * the guest's transmit buffers to the VF, if zero copy is allowed, with the
  * pool the queue pair has (or a new one). */
@@ -388,6 +412,11 @@ vf_zc_begin_zero_copy_tx(struct netdev_vf_zc *dev, int q)
             && info.conf.offloads & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) {
             why = VF_ZC_TX_ZC_FAST_FREE;
         }
+    }
+    if (dev->tx_pools[q] && vf_zc_txpool_is_abandoned(dev->tx_pools[q])) {
+        /* The queue pair's last rings stopped with chains the VF held
+         * (vf_zc_qp_stop()). */
+        vf_zc_retire_txpool(dev, q);
     }
     if (why == VF_ZC_TX_ZC_ON && !dev->tx_pools[q]) {
         char name[RTE_MEMPOOL_NAMESIZE];
@@ -487,34 +516,31 @@ vf_zc_tx_held(struct netdev_vf_zc *dev, int first)
     return held;
 }
 
-/* Has the VF release every guest transmit buffer that queue pairs 'first'
- * and up lent it, before their rings stop or the guest's memory changes
- * (invariant 12 in the design).  Drivers free what they sent as they send
- * more, or when asked to (rte_eth_tx_done_cleanup()); what one still holds
- * after VF_ZC_TX_DRAIN_MS goes when the VF stops, which it then does, as
- * the counted exception of invariant 9.  No PMD thread uses the VF
- * meanwhile: the VF's transmit queues have one writer at a time (invariant
- * 11).  The queue pairs from 'first' on must be paused. */
-void
-vf_zc_reclaim_guest_tx(struct netdev_vf_zc *dev, int first)
+/* Asks the started VF's driver to free the 'held' guest transmit buffers that
+ * queue pairs 'first' and up lent it, then stops and restarts each transmit
+ * queue, then, if it still holds some, the whole VF.  Cleanup goes on for
+ * VF_ZC_TX_DRAIN_MS at most, and only while it frees some: a driver that
+ * frees nothing in two rounds will not in the next. */
+static void
+vf_zc_drain_vf_tx(struct netdev_vf_zc *dev, int first, uint32_t held)
     OVS_REQUIRES(dev->mutex)
 {
-    uint32_t held = vf_zc_tx_held(dev, first);
-    bool cleanup = true;
+    bool cleanup = true, restart = false;
+    int idle = 0;
 
-    if (!held || !dev->vf_started) {
-        /* A stopped VF holds no mbufs. */
-        return;
-    }
     vf_zc_stop_vf_relay(dev);
-    for (int ms = 0; held && cleanup && ms < VF_ZC_TX_DRAIN_MS; ms++) {
+    for (int ms = 0; held && cleanup && idle < 2 && ms < VF_ZC_TX_DRAIN_MS;
+         ms++) {
+        uint32_t before = held;
+
         for (int q = 0; q < dev->vf_n_txq; q++) {
             if (rte_eth_tx_done_cleanup(dev->port_id, q, 0) == -ENOTSUP) {
                 cleanup = false;
             }
         }
         held = vf_zc_tx_held(dev, first);
-        if (held && cleanup) {
+        idle = held < before ? 0 : idle + 1;
+        if (held && cleanup && idle < 2) {
             xnanosleep(1000 * 1000);
         }
     }
@@ -522,14 +548,19 @@ vf_zc_reclaim_guest_tx(struct netdev_vf_zc *dev, int first)
         /* Most drivers that can stop one queue free its mbufs. */
         if (!rte_eth_dev_tx_queue_stop(dev->port_id, q)
             && rte_eth_dev_tx_queue_start(dev->port_id, q)) {
+            /* A queue left stopped would drop every other queue pair's
+             * packets to it: the whole VF starts again. */
             VLOG_ERR("%s: could not restart VF transmit queue %d",
                      netdev_get_name(&dev->up), q);
+            restart = true;
         }
         held = vf_zc_tx_held(dev, first);
     }
-    if (held) {
-        vf_zc_count_restart(dev, "to take back guest transmit buffers "
-                            "that its driver would not free");
+    if (held || restart) {
+        vf_zc_count_restart(dev, held
+                            ? "to take back guest transmit buffers that "
+                              "its driver would not free"
+                            : "to restart a transmit queue");
         for (int q = 0; q < first; q++) {
             vf_zc_qp_pause(&dev->qps[q]);
         }
@@ -542,23 +573,39 @@ vf_zc_reclaim_guest_tx(struct netdev_vf_zc *dev, int first)
     } else {
         vf_zc_start_vf_relay(dev);
     }
+}
 
+/* Has the VF release every guest transmit buffer that queue pairs 'first'
+ * and up lent it, before their rings stop or the guest's memory changes
+ * (invariant 12 in the design).  Drivers free what they sent as they send
+ * more, or when asked to (rte_eth_tx_done_cleanup()); what one still holds
+ * then goes when the VF stops, which it then does, as the counted exception
+ * of invariant 9.  No PMD thread uses the VF meanwhile: the VF's transmit
+ * queues have one writer at a time (invariant 11).  What even a stopped VF
+ * holds is lost to the guest, and only that: the rest of each ring goes
+ * back.  The queue pairs from 'first' on must be paused. */
+void
+vf_zc_reclaim_guest_tx(struct netdev_vf_zc *dev, int first)
+    OVS_REQUIRES(dev->mutex)
+{
+    uint32_t held = vf_zc_tx_held(dev, first);
+
+    if (!held) {
+        return;
+    }
+    if (dev->vf_started) {
+        vf_zc_drain_vf_tx(dev, first, held);
+    }
     for (int q = first; q < VF_ZC_MAX_QUEUE_PAIRS; q++) {
         uint32_t n = dev->tx_pools[q] ? vf_zc_qp_tx_held(&dev->qps[q]) : 0;
 
         if (n) {
-            /* Even a stop did not free them: their chains must never reach
-             * a ring again.  The queue pair gets a new pool next time; this
-             * one stays until the port goes. */
+            /* Their chains must never reach a ring again. */
             VLOG_ERR("%s: the VF still holds %"PRIu32" guest transmit "
                      "buffers of queue pair %d after it stopped: they are "
                      "lost to the guest", netdev_get_name(&dev->up), n, q);
             vf_zc_qp_forget_txpool(&dev->qps[q]);
-            dev->tx_retired = xrealloc(dev->tx_retired,
-                                       (dev->n_tx_retired + 1)
-                                       * sizeof *dev->tx_retired);
-            dev->tx_retired[dev->n_tx_retired++] = dev->tx_pools[q];
-            dev->tx_pools[q] = NULL;
+            vf_zc_retire_txpool(dev, q);
         }
     }
 }

@@ -121,6 +121,7 @@ struct fake_rxq {
 
 #define FAKE_TX_HOLD 64          /* Lent packets the VF may keep. */
 #define TX_SLOTS 8              /* Chains in flight at most. */
+#define MAX_TX_RETIRED 4        /* Pools abandoned in one input. */
 
 struct fake_txq {
     unsigned int room;          /* Packets it takes per burst. */
@@ -144,7 +145,7 @@ static uint8_t log_bits[LOG_MAX];
 
 static struct rte_mempool *host_mp;
 static struct vf_zc_rxpool *zc_pools[2];    /* Frames of 1518 and 9018. */
-static struct vf_zc_txpool *tx_pool;
+static struct vf_zc_txpool *tx_pool;       /* The one an input starts with. */
 static volatile uint8_t fake_tx_sum;        /* What the fake NIC read. */
 static int callfds[2];                      /* The rings' interrupts. */
 static unsigned int interrupts[2];          /* Written to them, not read. */
@@ -297,6 +298,23 @@ fake_tx_free(struct fake_txq *q, unsigned int k, unsigned int first)
     }
 }
 
+/* A transmit pool such as the netdev's: few chains in flight, so that the
+ * table fills. */
+static HARNESS struct vf_zc_txpool *
+tx_pool_new(void)
+{
+    static unsigned int generation;
+    struct vf_zc_txpool *pool;
+    char name[RTE_MEMPOOL_NAMESIZE];
+
+    snprintf(name, sizeof name, "fuzz_tx%u", generation++);
+    pool = vf_zc_txpool_create(name, TX_SLOTS, 2 * TX_SLOTS, SOCKET_ID_ANY);
+    if (!pool) {
+        abort();
+    }
+    return pool;
+}
+
 int
 LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
 {
@@ -336,12 +354,10 @@ LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
                                       SOCKET_ID_ANY);
     zc_pools[1] = vf_zc_rxpool_create("fuzz_zc1", ZC_HDRS, 9018,
                                       SOCKET_ID_ANY);
-    /* Few chains in flight, so that the table fills. */
-    tx_pool = vf_zc_txpool_create("fuzz_tx", TX_SLOTS, 2 * TX_SLOTS,
-                                  SOCKET_ID_ANY);
+    tx_pool = tx_pool_new();
     callfds[0] = eventfd(0, EFD_NONBLOCK);
     callfds[1] = eventfd(0, EFD_NONBLOCK);
-    if (!host_mp || !zc_pools[0] || !zc_pools[1] || !tx_pool
+    if (!host_mp || !zc_pools[0] || !zc_pools[1]
         || callfds[0] < 0 || callfds[1] < 0) {
         abort();
     }
@@ -400,8 +416,15 @@ struct bench {
 
     /* Descriptors in flight when a ring broke: a broken ring returns
      * nothing more (vf-zc-vring.h), and a restart resumes where it stopped,
-     * so these stay in flight for good. */
+     * so these stay in flight for good.  So do the transmit chains that the
+     * VF kept through a stop. */
     uint16_t lost_rx, lost_tx;
+
+    /* Zero-copy transmit's pool now, and those abandoned with chains the VF
+     * kept through a stop, as the netdev keeps them (tx_retired). */
+    struct vf_zc_txpool *tx_pool;
+    struct vf_zc_txpool *tx_retired[MAX_TX_RETIRED];
+    unsigned int n_tx_retired;
 };
 
 static HARNESS bool
@@ -415,12 +438,18 @@ ring_init(struct bench *b, struct vf_zc_vring *vq, size_t desc, size_t avail,
                             last_avail, last_used);
 }
 
+static void bench_round(struct bench *);
+
 /* Starts the queue pair on the guest's rings, resuming where they stopped,
  * and, in zero copy, sets the VF queue up with the guest's buffers.  The
- * queue pair and the VF queue must be stopped. */
+ * queue pair and the VF queue must be stopped.  With 'early', the relay runs
+ * a round on the new rings before the queue pair has its transmit pool
+ * again, as it may in the netdev between vf_zc_qp_start() and
+ * vf_zc_begin_zero_copy_tx(), with the VF running for other queue pairs:
+ * it must lend nothing then. */
 static HARNESS void
 bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
-            uint16_t tx_avail, uint16_t tx_used)
+            uint16_t tx_avail, uint16_t tx_used, bool early)
 {
     struct vf_zc_vring rings[2];
 
@@ -439,6 +468,16 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
     }
     vf_zc_qp_start_rings(&b->qp, -1, rings, callfds[0], callfds[1],
                          b->features);
+    if (early) {
+        const atomic_uint64_t *lent
+            = &b->qp.stats.guest_to_vf_zero_copy_packets;
+        uint64_t n_lent = vf_zc_stat_read(lent);
+
+        vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp,
+                        b->tx_max_len, true);
+        bench_round(b);
+        ovs_assert(vf_zc_stat_read(lent) == n_lent);
+    }
     vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp,
                     b->tx_max_len, true);
     if (b->zc) {
@@ -454,7 +493,7 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
     /* The VF queue's pool, in zero copy; in copy, the host pool alone. */
     vf_zc_qp_set_zc(&b->qp, b->zc ? b->pool : NULL, b->zc,
                     VF_ZC_FALLBACK_FEW_BUFFERS, 1);
-    vf_zc_qp_set_txpool(&b->qp, tx_pool, b->tx_lend, b->tx_max_segs,
+    vf_zc_qp_set_txpool(&b->qp, b->tx_pool, b->tx_lend, b->tx_max_segs,
                         b->tx_min_len);
     fake_refill(&rxq);
     vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, true, true, host_mp,
@@ -462,16 +501,22 @@ bench_start(struct bench *b, uint16_t rx_avail, uint16_t rx_used,
 }
 
 /* Takes the guest's buffers back from the VF as the netdev does before it
- * stops or disables a queue pair: the VF queue first, then the pool. */
+ * stops or disables a queue pair: the VF queue first, then the pool.  With
+ * 'keep', the VF keeps the oldest transmit chain it holds, as a driver that
+ * does not free its mbufs even when stopped would. */
 static HARNESS void
-bench_reclaim(struct bench *b)
+bench_reclaim(struct bench *b, bool keep)
 {
     vf_zc_qp_set_vf(&b->qp, FAKE_PORT, 0, false, true, host_mp,
                     b->tx_max_len, true);
     vf_zc_qp_pause(&b->qp);
     fake_release(&rxq);
     /* The guest's transmit buffers too (vf_zc_reclaim_guest_tx()). */
-    fake_tx_free(&txq, FAKE_TX_HOLD, 0);
+    if (keep && txq.n_held) {
+        fake_tx_free(&txq, txq.n_held - 1, 1);
+    } else {
+        fake_tx_free(&txq, FAKE_TX_HOLD, 0);
+    }
     vf_zc_qp_set_zc(&b->qp, NULL, false, VF_ZC_FALLBACK_FEW_BUFFERS, 0);
     if (b->zc && !b->disabled) {
         vf_zc_rxpool_detach(b->pool);
@@ -489,7 +534,7 @@ bench_disable(struct bench *b)
     if (!b->qp.rings_started || b->disabled) {
         return;
     }
-    bench_reclaim(b);
+    bench_reclaim(b, false);
     vf_zc_qp_disable(&b->qp);
     b->disabled = true;
     rxq.mp = host_mp;
@@ -499,30 +544,52 @@ bench_disable(struct bench *b)
 }
 
 /* Stops the queue pair as the netdev does: the VF first, which releases the
- * guest's buffers, then the rings.  Then checks that nothing was lost. */
+ * guest's buffers, then the rings.  Then checks that nothing was lost, but
+ * for what the VF kept: with 'keep', the oldest transmit chain it holds,
+ * which the netdev takes from the queue pair first with 'forget'
+ * (vf_zc_reclaim_guest_tx()), or else the stop itself. */
 static HARNESS void
-bench_stop(struct bench *b)
+bench_stop(struct bench *b, bool keep, bool forget)
 {
     bool broken = (vf_zc_vring_is_broken(&b->qp.rxq)
                    || vf_zc_vring_is_broken(&b->qp.txq));
+    uint32_t held;
 
     if (!b->qp.rings_started) {
         return;
     }
-    bench_reclaim(b);
+    keep = keep && b->n_tx_retired < MAX_TX_RETIRED;
+    bench_reclaim(b, keep);
     if (vf_zc_vring_is_broken(&b->qp.rxq)) {
         b->lost_rx = vf_zc_vring_in_flight(&b->qp.rxq);
     }
     if (vf_zc_vring_is_broken(&b->qp.txq)) {
         b->lost_tx = vf_zc_vring_in_flight(&b->qp.txq);
     }
+    held = vf_zc_txpool_held(b->tx_pool);
+    ovs_assert(held <= keep);
+    if (held && forget) {
+        vf_zc_qp_forget_txpool(&b->qp);
+    }
     /* The stop takes back the transmit chains the VF has released. */
     vf_zc_qp_stop(&b->qp);
+    if (held && !vf_zc_vring_is_broken(&b->qp.txq)) {
+        b->lost_tx += held;
+    }
+    /* Every chain is back but the one kept. */
     if (!broken) {
         ovs_assert(vf_zc_vring_in_flight(&b->qp.rxq) == b->lost_rx);
         ovs_assert(vf_zc_vring_in_flight(&b->qp.txq) == b->lost_tx);
     }
-    ovs_assert(!vf_zc_txpool_in_flight(tx_pool));
+    if (held) {
+        /* The pool, abandoned, is the queue pair's no more: the netdev
+         * keeps it aside and gives the queue pair another. */
+        ovs_assert(!b->qp.txpool);
+        ovs_assert(vf_zc_txpool_is_abandoned(b->tx_pool));
+        b->tx_retired[b->n_tx_retired++] = b->tx_pool;
+        b->tx_pool = tx_pool_new();
+    }
+    ovs_assert(!vf_zc_txpool_in_flight(b->tx_pool));
     b->disabled = false;
     ovs_assert(rte_mempool_full(host_mp));
 }
@@ -706,7 +773,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     guest_post(&b, &in, RX_DESC, RX_AVAIL);
     guest_post(&b, &in, TX_DESC, TX_AVAIL);
 
-    bench_start(&b, 0, 0, 0, 0);
+    b.tx_pool = tx_pool;
+    bench_start(&b, 0, 0, 0, 0, false);
     while (in.p < in.end) {
         uint8_t op = take(&in);
         uint16_t offset;
@@ -771,7 +839,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 break;
             }
-            bench_stop(&b);
+            /* The VF may keep a chain through the stop (op & 128), which
+             * the netdev may take from the queue pair before it stops it
+             * (op & 32); the relay may run before the queue pair has its
+             * transmit pool again (op & 64). */
+            bench_stop(&b, op & 128, op & 32);
             ra = b.qp.rxq.last_avail_idx;
             ru = b.qp.rxq.last_used_idx;
             ta = b.qp.txq.last_avail_idx;
@@ -779,7 +851,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (op & 8) {
                 b.zc = !b.zc;
             }
-            bench_start(&b, ra, ru, ta, tu);
+            bench_start(&b, ra, ru, ta, tu, op & 64);
             break;
         }
         case 7:
@@ -792,10 +864,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vf_zc_qp_release(&b.qp);
         b.held = false;
     }
-    bench_stop(&b);
+    bench_stop(&b, false, false);
     check_interrupts(&b);
     fake_release(&rxq);
     ovs_assert(rte_mempool_full(host_mp));
+    /* The chains the VF kept come back to no ring, and their pools go once
+     * it has freed them all.  The pool in use serves the next input. */
+    fake_tx_free(&txq, FAKE_TX_HOLD, 0);
+    for (unsigned int i = 0; i < b.n_tx_retired; i++) {
+        ovs_assert(vf_zc_txpool_destroy(b.tx_retired[i]));
+    }
+    ovs_assert(!vf_zc_txpool_in_flight(b.tx_pool));
+    tx_pool = b.tx_pool;
 
     vf_zc_guest_mem_destroy(&b.map);
     return 0;
