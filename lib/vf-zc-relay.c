@@ -475,9 +475,14 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
 
             vf_zc_vring_publish(&qp->txq);
             if (held) {
-                VLOG_ERR("queue pair %"PRIu16": the VF still holds %"PRIu32
-                         " guest transmit buffers as the ring stops: they "
-                         "are lost to the guest", qp->qid, held);
+                /* Once a stop at most, but the guest may stop its rings
+                 * as often as it likes. */
+                static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
+
+                VLOG_ERR_RL(&rl, "queue pair %"PRIu16": the VF still holds "
+                            "%"PRIu32" guest transmit buffers as the ring "
+                            "stops: they are lost to the guest",
+                            qp->qid, held);
                 qp->txpool = NULL;
             }
         }
