@@ -474,7 +474,7 @@ vf_zc_qp_stop(struct vf_zc_qp *qp)
             uint32_t held = vf_zc_txpool_abandon(qp->txpool, &qp->txq);
 
             vf_zc_vring_publish(&qp->txq);
-            if (held) {
+            if (vf_zc_txpool_is_abandoned(qp->txpool)) {
                 /* Once a stop at most, but the guest may stop its rings
                  * as often as it likes. */
                 static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);

@@ -243,8 +243,8 @@ vf_zc_txpool_reclaim(struct vf_zc_txpool *pool, struct vf_zc_vring *vq,
 /* For a ring about to stop while the driver still holds chains lent from
  * 'pool', which no stop of the VF made it free: pushes to 'vq''s used ring
  * every chain the driver has released, those lent after a held one
- * included, and returns how many chains it still holds.  The caller
- * publishes them.
+ * included, and returns how many chains it still holds (then, and only
+ * then, the pool is abandoned).  The caller publishes them.
  *
  * The chains held never go back: the guest's ring, or the next one on its
  * descriptors, must not see them again, whenever the driver frees them.  So
@@ -280,6 +280,12 @@ vf_zc_txpool_abandon(struct vf_zc_txpool *pool, struct vf_zc_vring *vq)
         } else {
             held++;
         }
+    }
+    if (!held) {
+        /* The driver freed the last of them meanwhile, from another
+         * thread: every chain is back, and the pool may go on. */
+        pool->reclaimed = pool->lent;
+        pool->abandoned = false;
     }
     return held;
 }

@@ -56,9 +56,10 @@
  * Threads
  * -------
  *
- * vf_zc_txpool_lend() and vf_zc_txpool_reclaim() run in one thread at a
- * time: the PMD thread relaying the queue pair, with its lock held, or a
- * control thread while the relay is stopped.  The free callback runs in
+ * vf_zc_txpool_lend(), vf_zc_txpool_reclaim(), vf_zc_txpool_abandon() and
+ * the functions that report on the pool run in one thread at a time, the
+ * pool's owner: the PMD thread relaying the queue pair, with its lock held,
+ * or a control thread while the relay is paused or stopped.  The free callback runs in
  * whatever thread frees the mbufs: the VF transmit queue's own PMD thread,
  * inside rte_eth_tx_burst() (possibly while relaying another queue pair
  * that shares the queue), or a control thread that stops the queue.  It
