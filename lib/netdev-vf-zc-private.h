@@ -121,6 +121,8 @@ enum vf_zc_tx_zc {
     VF_ZC_TX_ZC_FAST_FREE,      /* The VF's transmit queues free what they
                                  * sent without the mbuf library. */
     VF_ZC_TX_ZC_NO_POOL,        /* No memory for the queue pair's pool. */
+    VF_ZC_TX_ZC_DRIVER_KEEPS,   /* The VF's driver kept guest buffers
+                                 * through a stop ('tx_driver_keeps'). */
 };
 
 struct netdev_vf_zc {
@@ -249,6 +251,13 @@ struct netdev_vf_zc {
                                             * as it last started. */
     struct vf_zc_txpool **tx_retired OVS_GUARDED;   /* Pools whose mbufs */
     size_t n_tx_retired OVS_GUARDED;                /* a stopped VF kept. */
+    bool tx_driver_keeps OVS_GUARDED;   /* The VF's driver kept some even
+                                         * when stopped: the port lends no
+                                         * more until the VF is attached
+                                         * again, so that a guest that
+                                         * stops its rings over and over
+                                         * costs no pool, and no VF
+                                         * restart, each time. */
     struct vf_zc_rxpool **zc_old_pools OVS_GUARDED;  /* A pool that no
                                                       * longer suits but
                                                       * that its VF queue

@@ -514,6 +514,7 @@ vf_zc_vf_detach(struct netdev_vf_zc *dev)
     }
 
     dev->vf_n_rxq = dev->vf_n_txq = 0;
+    dev->tx_driver_keeps = false;       /* The next VF may free them. */
     dev->hwaddr = eth_addr_zero;
     VLOG_INFO("%s: detached DPDK port %"PRIu16,
               netdev_get_name(&dev->up), port_id);

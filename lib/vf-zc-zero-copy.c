@@ -388,6 +388,18 @@ vf_zc_retire_txpool(struct netdev_vf_zc *dev, int q)
     dev->tx_pools[q] = NULL;
 }
 
+/* Whether the port's queue pairs may lend the guest's transmit buffers to the
+ * VF, as far as the port's options and state say. */
+static enum vf_zc_tx_zc
+vf_zc_tx_zc_allowed(const struct netdev_vf_zc *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    return (!dev->opts.zero_copy ? VF_ZC_TX_ZC_DISABLED
+            : dev->zc_mem_error ? VF_ZC_TX_ZC_UNREACHABLE
+            : dev->tx_driver_keeps ? VF_ZC_TX_ZC_DRIVER_KEEPS
+            : VF_ZC_TX_ZC_ON);
+}
+
 /* Lets queue pair 'q', which has just started to relay with the guest, lend
  * the guest's transmit buffers to the VF, if zero copy is allowed, with the
  * pool the queue pair has (or a new one). */
@@ -398,9 +410,7 @@ vf_zc_begin_zero_copy_tx(struct netdev_vf_zc *dev, int q)
     /* The VF reads the guest's memory only where it can reach it.  The
      * VF's transmit queues take no chains while they receive whole frames
      * (see vf_zc_vf_start()): one buffer after the header. */
-    enum vf_zc_tx_zc why = (!dev->opts.zero_copy ? VF_ZC_TX_ZC_DISABLED
-                            : dev->zc_mem_error ? VF_ZC_TX_ZC_UNREACHABLE
-                            : VF_ZC_TX_ZC_ON);
+    enum vf_zc_tx_zc why = vf_zc_tx_zc_allowed(dev);
     unsigned int max_segs = 1;
 
     /* A driver that frees what it sent without the mbuf library (fast
@@ -415,7 +425,8 @@ vf_zc_begin_zero_copy_tx(struct netdev_vf_zc *dev, int q)
     }
     if (dev->tx_pools[q] && vf_zc_txpool_is_abandoned(dev->tx_pools[q])) {
         /* The queue pair's last rings stopped with chains the VF held
-         * (vf_zc_qp_stop()). */
+         * (vf_zc_qp_stop()).  The queue pair has let go of the pool then,
+         * under 'dev->mutex' as here: the port is its owner now. */
         vf_zc_retire_txpool(dev, q);
     }
     if (why == VF_ZC_TX_ZC_ON && !dev->tx_pools[q]) {
@@ -458,6 +469,8 @@ vf_zc_tx_zc_reason(enum vf_zc_tx_zc why)
                "library (MBUF_FAST_FREE)";
     case VF_ZC_TX_ZC_NO_POOL:
         return "no memory for the transmit pool";
+    case VF_ZC_TX_ZC_DRIVER_KEEPS:
+        return "the VF's driver kept guest buffers even when stopped";
     }
     return "unknown";
 }
@@ -483,9 +496,7 @@ vf_zc_zc_tx_status(const struct netdev_vf_zc *dev, int n_qps)
         return xstrdup("active");
     } else if (!n_qps) {
         /* What the next guest would get. */
-        why = (!dev->opts.zero_copy ? VF_ZC_TX_ZC_DISABLED
-               : dev->zc_mem_error ? VF_ZC_TX_ZC_UNREACHABLE
-               : VF_ZC_TX_ZC_ON);
+        why = vf_zc_tx_zc_allowed(dev);
         return xasprintf("inactive (%s)", why == VF_ZC_TX_ZC_ON
                          ? "no guest to send from"
                          : vf_zc_tx_zc_reason(why));
@@ -519,8 +530,9 @@ vf_zc_tx_held(struct netdev_vf_zc *dev, int first)
 /* Asks the started VF's driver to free the 'held' guest transmit buffers that
  * queue pairs 'first' and up lent it, then stops and restarts each transmit
  * queue, then, if it still holds some, the whole VF.  Cleanup goes on for
- * VF_ZC_TX_DRAIN_MS at most, and only while it frees some: a driver that
- * frees nothing in two rounds will not in the next. */
+ * VF_ZC_TX_DRAIN_MS at most, and only while it frees something, of these
+ * queue pairs' or of others queued before them: a driver that frees nothing
+ * in two rounds, a millisecond apart, has nothing left on the wire. */
 static void
 vf_zc_drain_vf_tx(struct netdev_vf_zc *dev, int first, uint32_t held)
     OVS_REQUIRES(dev->mutex)
@@ -532,14 +544,18 @@ vf_zc_drain_vf_tx(struct netdev_vf_zc *dev, int first, uint32_t held)
     for (int ms = 0; held && cleanup && idle < 2 && ms < VF_ZC_TX_DRAIN_MS;
          ms++) {
         uint32_t before = held;
+        bool freed = false;
 
         for (int q = 0; q < dev->vf_n_txq; q++) {
-            if (rte_eth_tx_done_cleanup(dev->port_id, q, 0) == -ENOTSUP) {
+            int n = rte_eth_tx_done_cleanup(dev->port_id, q, 0);
+
+            if (n == -ENOTSUP) {
                 cleanup = false;
             }
+            freed |= n > 0;
         }
         held = vf_zc_tx_held(dev, first);
-        idle = held < before ? 0 : idle + 1;
+        idle = held < before || freed ? 0 : idle + 1;
         if (held && cleanup && idle < 2) {
             xnanosleep(1000 * 1000);
         }
@@ -550,8 +566,10 @@ vf_zc_drain_vf_tx(struct netdev_vf_zc *dev, int first, uint32_t held)
             && rte_eth_dev_tx_queue_start(dev->port_id, q)) {
             /* A queue left stopped would drop every other queue pair's
              * packets to it: the whole VF starts again. */
-            VLOG_ERR("%s: could not restart VF transmit queue %d",
-                     netdev_get_name(&dev->up), q);
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 60);
+
+            VLOG_ERR_RL(&rl, "%s: could not restart VF transmit queue %d",
+                        netdev_get_name(&dev->up), q);
             restart = true;
         }
         held = vf_zc_tx_held(dev, first);
@@ -603,9 +621,11 @@ vf_zc_reclaim_guest_tx(struct netdev_vf_zc *dev, int first)
             /* Their chains must never reach a ring again. */
             VLOG_ERR("%s: the VF still holds %"PRIu32" guest transmit "
                      "buffers of queue pair %d after it stopped: they are "
-                     "lost to the guest", netdev_get_name(&dev->up), n, q);
+                     "lost to the guest, and the port lends no more",
+                     netdev_get_name(&dev->up), n, q);
             vf_zc_qp_forget_txpool(&dev->qps[q]);
             vf_zc_retire_txpool(dev, q);
+            dev->tx_driver_keeps = true;
         }
     }
 }
